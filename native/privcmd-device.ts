@@ -1,0 +1,430 @@
+/**
+ * Batch mapping of guest frames through /dev/xen/privcmd, as privcmd-semantics.md describes:
+ * reserve a VMA, issue IOCTL_PRIVCMD_MMAPBATCH_V2 (or V1 on kernels without it), decode each
+ * frame's result, optionally retry paged-out frames and copy contents out, and always release
+ * the mapping.
+ */
+import koffi from 'koffi';
+
+import {
+  IOCTL_PRIVCMD_HYPERCALL,
+  IOCTL_PRIVCMD_MMAPBATCH,
+  IOCTL_PRIVCMD_MMAPBATCH_V2,
+  IOCTL_PRIVCMD_RESTRICT,
+  PAGE_SIZE,
+  PRIVCMD_MMAPBATCH_PAGED_ERROR,
+  V1_GFN_LIMIT,
+  XENMEM_maximum_gpfn,
+  __HYPERVISOR_memory_op,
+} from './privcmd-abi';
+import {
+  errno,
+  MAP_ANONYMOUS,
+  MAP_FAILED,
+  MAP_PRIVATE,
+  MAP_SHARED,
+  O_CLOEXEC,
+  O_RDWR,
+  PROT_READ,
+  PROT_WRITE,
+  SyscallError,
+  Syscalls,
+} from './syscalls';
+
+export const PRIVCMD_PATH = '/dev/xen/privcmd';
+
+/**
+ * Per-frame result byte: the errno the driver reported for the frame (0 = mapped,
+ * ENOENT = paged out), or one of these two, which only the V1 fallback produces.
+ */
+export const FRAME_V1_NO_ERRNO = 254; // V1 says a frame failed, not why
+export const FRAME_V1_UNADDRESSABLE = 253; // gfn >= 2^28: V1 cannot carry it, never sent
+
+export type PrivcmdAbi = 'v2' | 'v1';
+
+export type PagedPolicy =
+  | { mode: 'observe' }
+  | {
+      mode: 'retry';
+      /** Overall bound for one batch: libxenforeignmemory retries forever, framescope must not. */
+      timeoutMs: number;
+      firstDelayMs?: number;
+      maxDelayMs?: number;
+    };
+
+export interface MapBatchOptions {
+  paged?: PagedPolicy;
+  /** Copy mapped frames' contents out (failed frames' bytes stay zero). */
+  copy?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface BatchResult {
+  codes: Uint8Array;
+  abi: PrivcmdAbi;
+  /** frames.length * PAGE_SIZE bytes when copy was asked for; page-aligned. */
+  contents?: Buffer;
+  /** Paged frames retried, how many came back, and whether the retry bound cut it short. */
+  retried: number;
+  recovered: number;
+  retryTimedOut: boolean;
+}
+
+const ENOENT = errno.ENOENT;
+const DEFAULT_FIRST_DELAY_MS = 1;
+const DEFAULT_MAX_DELAY_MS = 64;
+
+/**
+ * Native memory the kernel reads the gfns from and writes errors into. It lives outside the
+ * JS heap so that no garbage collection can move it while a call runs.
+ */
+class Scratch {
+  private addr = 0n;
+  private bytes = 0;
+
+  constructor(private readonly sys: Syscalls) {}
+
+  /** Room for n gfns (8 bytes each) followed by n error codes (4 bytes each). */
+  ensure(n: number): { arr: bigint; err: bigint } {
+    const need = Math.ceil((n * 12) / PAGE_SIZE) * PAGE_SIZE;
+    if (need > this.bytes) {
+      this.release();
+      const size = Math.max(need, this.bytes * 2);
+      const p = this.sys.mmap(null, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (p === MAP_FAILED) throw new SyscallError('mmap', this.sys.errno(), 'scratch buffer');
+      this.addr = p;
+      this.bytes = size;
+    }
+    return { arr: this.addr, err: this.addr + BigInt(n * 8) };
+  }
+
+  release(): void {
+    if (this.bytes) this.sys.munmap(this.addr, this.bytes);
+    this.addr = 0n;
+    this.bytes = 0;
+  }
+}
+
+/**
+ * A page-aligned Buffer. Copies into a buffer whose address is not page-aligned while the
+ * source is run ~10x slower on x86 (4K aliasing between loads and stores).
+ */
+export function alignedBuffer(bytes: number): Buffer {
+  const raw = Buffer.alloc(bytes + PAGE_SIZE);
+  const misalign = Number(koffi.address(raw) % BigInt(PAGE_SIZE));
+  const start = misalign ? PAGE_SIZE - misalign : 0;
+  return raw.subarray(start, start + bytes);
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class PrivcmdDevice {
+  /** Null until the first batch tells which ioctl the kernel has. */
+  private abi: PrivcmdAbi | null = null;
+  /** Whether this kernel has the 3.7 V1 quirk (every entry flagged when any frame failed). */
+  private v1Quirk: 'unknown' | 'absent' | 'present' = 'unknown';
+  private readonly scratch: Scratch;
+  private hypercallPage = 0n;
+  private closed = false;
+
+  private constructor(private readonly sys: Syscalls, readonly fd: number, readonly path: string) {
+    this.scratch = new Scratch(sys);
+  }
+
+  static open(sys: Syscalls, path = PRIVCMD_PATH): PrivcmdDevice {
+    const fd = sys.open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0) throw new SyscallError(`open ${path}`, sys.errno());
+    return new PrivcmdDevice(sys, fd, path);
+  }
+
+  get detectedAbi(): PrivcmdAbi | null {
+    return this.abi;
+  }
+
+  get v1QuirkState(): 'unknown' | 'absent' | 'present' {
+    return this.v1Quirk;
+  }
+
+  /** Forces V1, as on a kernel without V2 (for tests and for comparing the two). */
+  forceAbi(abi: PrivcmdAbi): void {
+    this.abi = abi;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.scratch.release();
+    if (this.hypercallPage) {
+      this.sys.munlock(this.hypercallPage, PAGE_SIZE);
+      this.sys.munmap(this.hypercallPage, PAGE_SIZE);
+    }
+    this.sys.close(this.fd);
+  }
+
+  /** The domain's highest guest frame number, through XENMEM_maximum_gpfn. */
+  maximumGpfn(domid: number): number {
+    this.assertOpen();
+    // Xen reads the domid from our memory during the hypercall: it must stay resident.
+    // libxencall takes such buffers from /dev/xen/hypercall; a locked page serves as well.
+    if (!this.hypercallPage) {
+      const p = this.sys.mmap(null, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (p === MAP_FAILED) throw new SyscallError('mmap', this.sys.errno(), 'hypercall buffer');
+      if (this.sys.mlock(p, PAGE_SIZE) < 0) {
+        const e = this.sys.errno();
+        this.sys.munmap(p, PAGE_SIZE);
+        throw new SyscallError('mlock', e, 'hypercall buffer');
+      }
+      this.hypercallPage = p;
+    }
+    this.sys.memcpy(this.hypercallPage, Uint16Array.of(domid), 2);
+    const ret = this.sys.ioctlHypercall(this.fd, IOCTL_PRIVCMD_HYPERCALL, {
+      op: BigInt(__HYPERVISOR_memory_op),
+      arg: [BigInt(XENMEM_maximum_gpfn), this.hypercallPage, 0n, 0n, 0n],
+    });
+    if (ret < 0) throw new SyscallError('XENMEM_maximum_gpfn', this.sys.errno(), `domain ${domid}`);
+    return ret;
+  }
+
+  /** From now on this descriptor maps frames of `domid` only (IOCTL_PRIVCMD_RESTRICT). */
+  restrict(domid: number): void {
+    this.assertOpen();
+    if (this.sys.ioctlRestrict(this.fd, IOCTL_PRIVCMD_RESTRICT, Uint16Array.of(domid)) < 0) {
+      throw new SyscallError('IOCTL_PRIVCMD_RESTRICT', this.sys.errno(), `domain ${domid}`);
+    }
+  }
+
+  /**
+   * Maps `gfns` of domain `domid` in one batch and reports each frame's result. The caller
+   * range-checks the gfns against the domain's frame count: the hypervisor may alias frame
+   * numbers past it onto low frames instead of refusing them.
+   */
+  async mapBatch(domid: number, gfns: BigUint64Array, opts: MapBatchOptions = {}): Promise<BatchResult> {
+    this.assertOpen();
+    if (gfns.length === 0) throw new RangeError('mapBatch needs at least one frame');
+    if (this.abi === 'v1' && gfns.some((g) => g >= BigInt(V1_GFN_LIMIT))) return this.mapBatchSplitForV1(domid, gfns, opts);
+
+    const n = gfns.length;
+    const length = n * PAGE_SIZE;
+    const addr = this.sys.mmap(null, length, PROT_READ | PROT_WRITE, MAP_SHARED, this.fd, 0);
+    if (addr === MAP_FAILED) throw new SyscallError('mmap', this.sys.errno(), `${n} frames of ${this.path}`);
+    try {
+      const codes = new Uint8Array(n);
+      // Frames whose contents were copied from elsewhere (V1 re-probes) rather than this VMA.
+      const copiedElsewhere = new Set<number>();
+      const contents = opts.copy ? alignedBuffer(length) : undefined;
+      const abi = this.issueBatch(domid, addr, gfns, codes, contents, copiedElsewhere);
+      const result: BatchResult = { codes, abi, contents, retried: 0, recovered: 0, retryTimedOut: false };
+      if (opts.paged?.mode === 'retry') await this.retryPaged(domid, addr, gfns, codes, opts.paged, opts.signal, result);
+      if (contents) this.copyOut(addr, codes, contents, copiedElsewhere);
+      return result;
+    } catch (e) {
+      if (!(e instanceof V1FallbackNeedsSplit)) throw e;
+    } finally {
+      // Unmapping the VMA releases every foreign frame in it.
+      this.sys.munmap(addr, length);
+    }
+    // The kernel has no V2 and this batch holds frames V1 cannot carry: map the rest with V1.
+    const before = this.abi;
+    this.abi = 'v1';
+    try {
+      return await this.mapBatchSplitForV1(domid, gfns, opts);
+    } catch (e) {
+      this.abi = before;
+      throw e;
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error(`${this.path} is closed`);
+  }
+
+  /** The first mapping call on the fresh VMA: V2, or V1 where the kernel lacks V2. */
+  private issueBatch(domid: number, addr: bigint, gfns: BigUint64Array, codes: Uint8Array,
+    contents: Buffer | undefined, copiedElsewhere: Set<number>): PrivcmdAbi {
+    if (this.abi !== 'v1') {
+      const ok = this.callV2(domid, addr, gfns, codes);
+      if (ok === true) {
+        this.abi = 'v2';
+        return 'v2';
+      }
+      // ENOTTY: no V2 in this kernel. EINVAL: old kernels answer an unknown number so, but so
+      // does a bad range; only a V1 success below proves the former.
+      const noV2 = ok === errno.ENOTTY || (ok === errno.EINVAL && this.abi === null);
+      if (!noV2) throw new SyscallError('IOCTL_PRIVCMD_MMAPBATCH_V2', ok, `domain ${domid}`);
+      if (gfns.some((g) => g >= BigInt(V1_GFN_LIMIT))) {
+        // The VMA is still fresh (the failed V2 call did not lock it); redo the batch split.
+        throw new V1FallbackNeedsSplit();
+      }
+    }
+    this.callV1First(domid, addr, gfns, codes, contents, copiedElsewhere);
+    this.abi = 'v1';
+    return 'v1';
+  }
+
+  /** V2 on [addr, addr + n pages). True when `err` is valid, else the call's errno. */
+  private callV2(domid: number, addr: bigint, gfns: BigUint64Array, codes: Uint8Array): true | number {
+    const n = gfns.length;
+    const { arr, err } = this.scratch.ensure(n);
+    this.sys.memcpy(arr, gfns, n * 8);
+    const ret = this.sys.ioctlMmapBatchV2(this.fd, IOCTL_PRIVCMD_MMAPBATCH_V2, { num: n, dom: domid, addr, arr, err });
+    // ENOENT only says some frame is paged out; err is still valid. Never decide from it.
+    if (ret < 0) {
+      const e = this.sys.errno();
+      if (e !== ENOENT) return e;
+    }
+    const errs = new Int32Array(n);
+    this.sys.memcpy(errs, err, n * 4);
+    for (let i = 0; i < n; i++) codes[i] = -errs[i];
+    return true;
+  }
+
+  /** V1 on [addr, addr + n pages): results come back as nibbles in arr. */
+  private callV1(domid: number, addr: bigint, gfns: BigUint64Array, codes: Uint8Array): { flagged: number; paged: number } {
+    const n = gfns.length;
+    const { arr } = this.scratch.ensure(n);
+    this.sys.memcpy(arr, gfns, n * 8);
+    const ret = this.sys.ioctlMmapBatch(this.fd, IOCTL_PRIVCMD_MMAPBATCH, { num: n, dom: domid, addr, arr });
+    if (ret < 0 && this.sys.errno() !== ENOENT) {
+      throw new SyscallError('IOCTL_PRIVCMD_MMAPBATCH', this.sys.errno(), `domain ${domid}`);
+    }
+    const back = new BigUint64Array(n);
+    this.sys.memcpy(back, arr, n * 8);
+    // Compare each entry with the gfn sent, as libxenforeignmemory does: the nibble sits in
+    // bits 28-31 of the low word, which are zero in every gfn V1 is given.
+    const sent32 = new Uint32Array(gfns.buffer, gfns.byteOffset, n * 2);
+    const back32 = new Uint32Array(back.buffer, 0, n * 2);
+    let flagged = 0;
+    let paged = 0;
+    for (let i = 0; i < n; i++) {
+      const diff = (back32[2 * i] ^ sent32[2 * i]) >>> 0;
+      if (diff === 0 && back32[2 * i + 1] === sent32[2 * i + 1]) {
+        codes[i] = 0;
+      } else if (diff === PRIVCMD_MMAPBATCH_PAGED_ERROR) {
+        codes[i] = ENOENT;
+        flagged++;
+        paged++;
+      } else {
+        // MFN_ERROR (or an entry altered in a way V1 does not define): failed, errno unknown
+        codes[i] = FRAME_V1_NO_ERRNO;
+        flagged++;
+      }
+    }
+    return { flagged, paged };
+  }
+
+  private callV1First(domid: number, addr: bigint, gfns: BigUint64Array, codes: Uint8Array,
+    contents: Buffer | undefined, copiedElsewhere: Set<number>): void {
+    const { flagged } = this.callV1(domid, addr, gfns, codes);
+    const n = gfns.length;
+    if (flagged === 0 || this.v1Quirk === 'absent') return;
+    if (flagged < n) {
+      // A quirky kernel flags every entry of a batch with an error; this one flagged only some.
+      this.v1Quirk = 'absent';
+      return;
+    }
+    // Every entry flagged: either every frame failed, or this is the 3.7 quirk, which flags
+    // mapped frames with MFN_ERROR too (PAGED_ERROR still only marks paged frames). Believe
+    // nothing until each MFN-flagged frame has been asked for alone.
+    for (let i = 0; i < n; i++) {
+      if (codes[i] !== FRAME_V1_NO_ERRNO) continue;
+      const probe = this.probeV1Alone(domid, gfns[i], contents, i);
+      codes[i] = probe;
+      if (probe === 0) {
+        this.v1Quirk = 'present';
+        if (contents) copiedElsewhere.add(i);
+      }
+    }
+  }
+
+  /** One frame in a fresh one-page VMA with V1: an unambiguous answer for that frame. */
+  private probeV1Alone(domid: number, gfn: bigint, contents: Buffer | undefined, index: number): number {
+    const addr = this.sys.mmap(null, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, this.fd, 0);
+    if (addr === MAP_FAILED) throw new SyscallError('mmap', this.sys.errno(), `re-probe of gfn ${gfn}`);
+    try {
+      const code = new Uint8Array(1);
+      this.callV1(domid, addr, BigUint64Array.of(gfn), code);
+      if (code[0] === 0 && contents) {
+        this.sys.memcpy(contents.subarray(index * PAGE_SIZE, (index + 1) * PAGE_SIZE), addr, PAGE_SIZE);
+      }
+      return code[0];
+    } finally {
+      this.sys.munmap(addr, PAGE_SIZE);
+    }
+  }
+
+  /**
+   * Retries each paged-out frame alone at its own address (filling the hole the first call
+   * left), with exponential backoff, until none is paged or the policy's time is up.
+   */
+  private async retryPaged(domid: number, addr: bigint, gfns: BigUint64Array, codes: Uint8Array,
+    policy: Extract<PagedPolicy, { mode: 'retry' }>, signal: AbortSignal | undefined, result: BatchResult): Promise<void> {
+    let pending: number[] = [];
+    for (let i = 0; i < codes.length; i++) if (codes[i] === ENOENT) pending.push(i);
+    result.retried = pending.length;
+    const deadline = Date.now() + policy.timeoutMs;
+    let delay = policy.firstDelayMs ?? DEFAULT_FIRST_DELAY_MS;
+    const one = new Uint8Array(1);
+    while (pending.length > 0) {
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        result.retryTimedOut = true;
+        return;
+      }
+      if (signal?.aborted) return;
+      // Xen needs time to page the frame in; asking again at once only refills its ring.
+      await sleep(Math.min(delay, left));
+      delay = Math.min(delay * 2, policy.maxDelayMs ?? DEFAULT_MAX_DELAY_MS);
+      const still: number[] = [];
+      for (const i of pending) {
+        const at = addr + BigInt(i * PAGE_SIZE);
+        const g = gfns.subarray(i, i + 1);
+        if (this.abi === 'v1') {
+          this.callV1(domid, at, g, one);
+        } else {
+          const ok = this.callV2(domid, at, g, one);
+          if (ok !== true) throw new SyscallError('IOCTL_PRIVCMD_MMAPBATCH_V2', ok, `retry of gfn ${gfns[i]}`);
+        }
+        codes[i] = one[0];
+        if (one[0] === ENOENT) still.push(i);
+        else if (one[0] === 0) result.recovered++;
+      }
+      pending = still;
+    }
+  }
+
+  /** One memcpy per run of mapped frames. Never touches a failed frame's page: that is SIGBUS. */
+  private copyOut(addr: bigint, codes: Uint8Array, contents: Buffer, copiedElsewhere: Set<number>): void {
+    const n = codes.length;
+    for (let i = 0; i < n;) {
+      if (codes[i] !== 0 || copiedElsewhere.has(i)) {
+        i++;
+        continue;
+      }
+      let end = i + 1;
+      while (end < n && codes[end] === 0 && !copiedElsewhere.has(end)) end++;
+      this.sys.memcpy(contents.subarray(i * PAGE_SIZE, end * PAGE_SIZE), addr + BigInt(i * PAGE_SIZE), (end - i) * PAGE_SIZE);
+      i = end;
+    }
+  }
+
+  /** Under V1, frames at or above 2^28 are not sent at all; the rest map as one batch. */
+  private async mapBatchSplitForV1(domid: number, gfns: BigUint64Array, opts: MapBatchOptions): Promise<BatchResult> {
+    const n = gfns.length;
+    const limit = BigInt(V1_GFN_LIMIT);
+    const low: number[] = [];
+    for (let i = 0; i < n; i++) if (gfns[i] < limit) low.push(i);
+    const codes = new Uint8Array(n).fill(FRAME_V1_UNADDRESSABLE);
+    const contents = opts.copy ? alignedBuffer(n * PAGE_SIZE) : undefined;
+    const result: BatchResult = { codes, abi: 'v1', contents, retried: 0, recovered: 0, retryTimedOut: false };
+    if (low.length === 0) return result;
+    const sub = await this.mapBatch(domid, BigUint64Array.from(low, (i) => gfns[i]), opts);
+    low.forEach((i, k) => {
+      codes[i] = sub.codes[k];
+      if (contents && sub.contents) sub.contents.copy(contents, i * PAGE_SIZE, k * PAGE_SIZE, (k + 1) * PAGE_SIZE);
+    });
+    return { ...result, retried: sub.retried, recovered: sub.recovered, retryTimedOut: sub.retryTimedOut };
+  }
+}
+
+/** Raised inside issueBatch when the V1 fallback must drop frames V1 cannot address. */
+class V1FallbackNeedsSplit extends Error {}
