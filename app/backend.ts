@@ -1,0 +1,102 @@
+/**
+ * Chooses what framescope inspects: the real /dev/xen/privcmd, or the embedded default, the
+ * privcmd emulator with a simulated host, reached through the very same calls.
+ */
+import fs from 'node:fs';
+
+import { loadEmulator } from '../native/emulator';
+import { PRIVCMD_PATH } from '../native/privcmd-device';
+import { errno, loadLibc, SyscallError } from '../native/syscalls';
+import type { FrameSource } from './frame-source';
+import { ListedDomain, PrivcmdFrameSource } from './privcmd-source';
+import { applySimHostConfig, loadSimHostConfigFile } from './sim-config';
+import { connectXenstore, listXenstoreDomains } from './xenstore';
+
+export type BackendChoice = 'auto' | 'xen' | 'sim';
+
+export interface BackendOptions {
+  backend?: BackendChoice;
+  /** A simulated host described by a JSON file (docs/sim-config.md); default the built-in one. */
+  simConfig?: string;
+  /** Seed of the built-in simulated host. */
+  simSeed?: number;
+  /** Stepped: the simulated host's clock stands still, so paging freezes and scans repeat exactly. */
+  simClock?: 'realtime' | 'stepped';
+  devicePath?: string;
+}
+
+/** Why framescope cannot use the device, with what to do about it, in one line. */
+export class BackendError extends Error {
+  constructor(message: string, readonly code: string) {
+    super(message);
+    this.name = 'BackendError';
+  }
+}
+
+export const DEFAULT_SIM_SEED = 1;
+
+export function resolveBackend(options: BackendOptions): 'xen' | 'sim' {
+  const choice = options.backend ?? 'auto';
+  if (choice !== 'auto') return choice;
+  return fs.existsSync(options.devicePath ?? PRIVCMD_PATH) ? 'xen' : 'sim';
+}
+
+export async function openFrameSource(options: BackendOptions = {}): Promise<FrameSource> {
+  return resolveBackend(options) === 'xen' ? openXen(options) : openSim(options);
+}
+
+function openXen(options: BackendOptions): FrameSource {
+  const devicePath = options.devicePath ?? PRIVCMD_PATH;
+  try {
+    return PrivcmdFrameSource.open({
+      syscalls: loadLibc(),
+      devicePath,
+      description: { backend: 'xen', simulated: false, description: devicePath },
+      listDomains: async () => {
+        const client = await connectXenstore();
+        try {
+          return await listXenstoreDomains(client);
+        } finally {
+          client.close();
+        }
+      },
+    });
+  } catch (e) {
+    throw explainOpenFailure(e, devicePath);
+  }
+}
+
+function openSim(options: BackendOptions): FrameSource {
+  const emu = loadEmulator();
+  // The clock first: a stepped clock must be set before paging starts on the new host.
+  if (options.simConfig) {
+    const config = loadSimHostConfigFile(options.simConfig);
+    applySimHostConfig(emu, options.simClock ? { ...config, clock: options.simClock } : config);
+  } else {
+    emu.setClockMode(options.simClock ?? 'realtime');
+    emu.loadDefaultHost(options.simSeed ?? DEFAULT_SIM_SEED);
+  }
+  const what = options.simConfig ? `host from ${options.simConfig}` : 'built-in default host';
+  return PrivcmdFrameSource.open({
+    syscalls: emu.syscalls,
+    description: { backend: 'sim', simulated: true, description: `simulated Xen host (privcmd emulator, ${what})` },
+    listDomains: async (): Promise<ListedDomain[]> =>
+      emu.domains().map((d) => ({
+        id: d.domid,
+        name: d.name,
+        memoryKiB: d.targetKiB,
+        maxMemoryKiB: d.staticMaxKiB,
+      })),
+  });
+}
+
+export function explainOpenFailure(e: unknown, devicePath: string): Error {
+  if (!(e instanceof SyscallError)) return e as Error;
+  if (e.errno === errno.ENOENT) {
+    return new BackendError(`no Xen host here: ${devicePath} does not exist (use --backend sim for the simulated host)`, 'ENOENT');
+  }
+  if (e.errno === errno.EACCES || e.errno === errno.EPERM) {
+    return new BackendError(`permission denied opening ${devicePath}: access to privcmd is root-equivalent; run framescope serve as root and attach to it (see README, Privileges)`, e.code);
+  }
+  return new BackendError(`cannot open ${devicePath}: ${e.message}`, e.code);
+}

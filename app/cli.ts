@@ -1,0 +1,259 @@
+#!/usr/bin/env node
+/**
+ * The framescope command line: list domains, scan a domain's frames, dump one frame. It runs
+ * the same inspector service (in the same mapper worker) as the desktop app and the server.
+ */
+import { parseArgs, ParseArgsConfig } from 'node:util';
+
+import type { DomainInfo, FrameRead, ScanSummary } from './api';
+import type { BackendChoice, BackendOptions } from './backend';
+import { resolveBackend } from './backend';
+import { hexDump } from './hex-dump';
+import { Inspector, startInspector } from './inspector-client';
+import { scanToEnd } from './scan-to-end';
+import { FRAMESCOPE_VERSION } from './version';
+
+const USAGE = `usage: framescope [--backend sim|xen] [--sim-config FILE] [--sim-clock realtime|stepped] <command> [options]
+
+commands:
+  domains [--json]                          list the host's domains
+  scan --domain ID|NAME [--range FIRST-LAST] [--mode observe|retry] [--batch N] [--json]
+                                            map every frame of the range and count the results
+  read --domain ID|NAME --gfn N [--mode observe|retry]
+                                            hex dump of one frame
+
+Numbers may be decimal or hex (0x...). Without /dev/xen/privcmd framescope runs on a
+simulated host (the privcmd emulator); --backend forces either. --sim-config describes
+another simulated host (docs/sim-config.md); --sim-clock stepped freezes its paging.
+Observe mode never retries, but asking Xen to map a paged-out frame already makes it page
+the frame in: scanning is not passive. Retry mode waits (bounded) for those frames.`;
+
+/** A mistake in the command line: exit code 2 and the usage hint. */
+export class UsageError extends Error {}
+
+const GLOBAL_OPTIONS = {
+  backend: { type: 'string' },
+  'sim-config': { type: 'string' },
+  'sim-clock': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} as const satisfies ParseArgsConfig['options'];
+
+export function parseNumber(text: string, what: string): number {
+  const t = text.trim();
+  const n = /^0x[0-9a-f]+$/i.test(t) ? parseInt(t, 16) : /^[0-9]+$/.test(t) ? parseInt(t, 10) : NaN;
+  if (!Number.isSafeInteger(n)) throw new UsageError(`${what}: '${text}' is not a number (decimal or 0x hex)`);
+  return n;
+}
+
+export function parseRange(text: string): { first: number; last: number } {
+  const m = /^\s*([^-\s]+)\s*-\s*([^-\s]+)\s*$/.exec(text);
+  if (!m) throw new UsageError(`--range: '${text}' is not FIRST-LAST`);
+  const first = parseNumber(m[1], '--range');
+  const last = parseNumber(m[2], '--range');
+  if (last < first) throw new UsageError(`--range: last frame ${m[2]} is before first frame ${m[1]}`);
+  return { first, last };
+}
+
+function parseMode(text: string | undefined): 'observe' | 'retry' | undefined {
+  if (text === undefined || text === 'observe' || text === 'retry') return text;
+  throw new UsageError(`--mode: '${text}' is neither observe nor retry`);
+}
+
+function backendOptions(values: { backend?: string; 'sim-config'?: string; 'sim-clock'?: string }): BackendOptions {
+  const b = values.backend;
+  const clock = values['sim-clock'];
+  if (b !== undefined && b !== 'sim' && b !== 'xen') throw new UsageError(`--backend: '${b}' is neither sim nor xen`);
+  if (clock !== undefined && clock !== 'realtime' && clock !== 'stepped') throw new UsageError(`--sim-clock: '${clock}' is neither realtime nor stepped`);
+  if ((values['sim-config'] || clock) && b === 'xen') throw new UsageError('--sim-config and --sim-clock describe a simulated host: they cannot go with --backend xen');
+  return { backend: (b ?? 'auto') as BackendChoice, simConfig: values['sim-config'], simClock: clock };
+}
+
+export async function resolveDomain(inspector: Inspector, text: string): Promise<DomainInfo> {
+  const domains = await inspector.listDomains();
+  const byId = /^(0x[0-9a-f]+|[0-9]+)$/i.test(text) ? parseNumber(text, '--domain') : null;
+  const found = domains.find((d) => (byId !== null ? d.id === byId : d.name === text));
+  if (!found) {
+    const known = domains.map((d) => `${d.id} (${d.name})`).join(', ') || 'none';
+    throw new UsageError(`unknown domain '${text}'; this host has: ${known}`);
+  }
+  return found;
+}
+
+interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  isTTY: boolean;
+}
+
+const defaultIo: Io = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+  isTTY: !!process.stderr.isTTY,
+};
+
+async function withInspector<T>(options: BackendOptions, io: Io, body: (inspector: Inspector) => Promise<T>): Promise<T> {
+  if (options.backend === 'auto' && resolveBackend(options) === 'sim') {
+    io.err('framescope: no /dev/xen/privcmd here: using the simulated host (privcmd emulator)\n');
+  }
+  const inspector = await startInspector(options);
+  try {
+    return await body(inspector);
+  } finally {
+    await inspector.close();
+  }
+}
+
+function formatKiB(kib: number | null): string {
+  if (kib === null) return '-';
+  return kib >= 1024 * 1024 ? `${(kib / 1024 / 1024).toFixed(1)} GiB` : `${(kib / 1024).toFixed(0)} MiB`;
+}
+
+function table(rows: string[][], alignRight: boolean[]): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) => r.map((cell, c) => (alignRight[c] ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+async function commandDomains(args: string[], options: BackendOptions, io: Io): Promise<number> {
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean' } }, strict: true });
+  return withInspector(options, io, async (inspector) => {
+    const domains = await inspector.listDomains();
+    if (values.json) {
+      io.out(JSON.stringify(domains, null, 2) + '\n');
+    } else {
+      const rows = [['ID', 'NAME', 'MEMORY', 'MAX', 'FRAMES']];
+      for (const d of domains) {
+        rows.push([String(d.id), d.name, formatKiB(d.memoryKiB), formatKiB(d.maxMemoryKiB), d.frames === null ? '-' : `0x${d.frames.toString(16)}`]);
+      }
+      io.out(table(rows, [true, false, true, true, true]));
+    }
+    return 0;
+  });
+}
+
+export function formatSummary(s: ScanSummary, name: string): string {
+  const pct = (n: number) => (s.scanned ? ((100 * n) / s.scanned).toFixed(1) : '0.0') + '%';
+  const rate = s.durationMs > 0 ? `${((s.scanned / s.durationMs) * 1000 / 1e6).toFixed(2)} M frames/s` : '';
+  let text = `domain ${s.domain} (${name})  gfn 0x${s.first.toString(16)}-0x${s.last.toString(16)}  ${s.scanned}/${s.frames} frames  ` +
+    `abi ${s.abi ?? '-'}  mode ${s.mode}  ${(s.durationMs / 1000).toFixed(2)} s  ${rate}\n`;
+  text += table([
+    ['STATUS', 'FRAMES', 'SHARE'],
+    ['mapped', String(s.counts.mapped), pct(s.counts.mapped)],
+    ['paged', String(s.counts.paged), pct(s.counts.paged)],
+    ['invalid', String(s.counts.invalid), pct(s.counts.invalid)],
+  ], [false, true, true]);
+  const errnos = Object.entries(s.errnos).sort((a, b) => b[1] - a[1]);
+  if (errnos.length) text += table([['ERRNO', 'FRAMES'], ...errnos.map(([k, v]) => [k, String(v)])], [false, true]);
+  if (s.retry) text += `retry: ${s.retry.recovered} of ${s.retry.retried} paged frames came back; ${s.retry.timedOutBatches} batches ran out of time\n`;
+  if (s.mode === 'observe' && s.counts.paged > 0) text += 'note: mapping a paged-out frame asks Xen to page it in, so this scan nudged those frames\n';
+  if (s.cancelled) text += 'stopped before the end of the range\n';
+  return text;
+}
+
+async function commandScan(args: string[], options: BackendOptions, io: Io): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      domain: { type: 'string' },
+      range: { type: 'string' },
+      mode: { type: 'string' },
+      batch: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  if (!values.domain) throw new UsageError('scan needs --domain ID|NAME');
+  const range = values.range ? parseRange(values.range) : undefined;
+  const mode = parseMode(values.mode);
+  const batch = values.batch !== undefined ? parseNumber(values.batch, '--batch') : undefined;
+  return withInspector(options, io, async (inspector) => {
+    const domain = await resolveDomain(inspector, values.domain!);
+    let stop: (() => void) | undefined;
+    const onSigint = () => stop?.();
+    process.once('SIGINT', onSigint);
+    const summary = await scanToEnd(inspector, { domain: domain.id, ...range, mode, batch }, (chunk) => {
+      if (io.isTTY && !values.json) io.err(`\rscanning: ${chunk.scanned} frames, ${(chunk.elapsedMs / 1000).toFixed(1)} s`);
+    }, (started) => {
+      stop = () => void inspector.stopScan(started.scanId);
+    }).finally(() => process.removeListener('SIGINT', onSigint));
+    if (io.isTTY && !values.json) io.err('\r\x1b[K');
+    if (values.json) io.out(JSON.stringify(summary, null, 2) + '\n');
+    else io.out(formatSummary(summary, domain.name));
+    if (summary.error) {
+      io.err(`framescope: ${summary.error}\n`);
+      return 1;
+    }
+    return summary.cancelled ? 130 : 0;
+  });
+}
+
+function explainFailedRead(r: FrameRead): string {
+  const why = r.codeName === 'ENOENT'
+    ? 'it is paged out; asking for it made Xen start paging it in (try --mode retry)'
+    : r.codeName === 'EINVAL' ? 'no page there (a hole, a ballooned-out or unpopulated frame)'
+    : 'the hypervisor refused to map it';
+  return `gfn 0x${r.gfn.toString(16)} of domain ${r.domain} did not map: ${r.codeName}: ${why}`;
+}
+
+async function commandRead(args: string[], options: BackendOptions, io: Io): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { domain: { type: 'string' }, gfn: { type: 'string' }, mode: { type: 'string' } },
+    strict: true,
+  });
+  if (!values.domain) throw new UsageError('read needs --domain ID|NAME');
+  if (values.gfn === undefined) throw new UsageError('read needs --gfn N');
+  const gfn = parseNumber(values.gfn, '--gfn');
+  const mode = parseMode(values.mode);
+  return withInspector(options, io, async (inspector) => {
+    const domain = await resolveDomain(inspector, values.domain!);
+    if (domain.frames !== null && gfn >= domain.frames) {
+      throw new UsageError(`--gfn 0x${gfn.toString(16)} is past the end of domain ${domain.id} (last frame 0x${(domain.frames - 1).toString(16)})`);
+    }
+    const r = await inspector.readFrame({ domain: domain.id, gfn, mode });
+    if (!r.bytes) {
+      io.err(`framescope: ${explainFailedRead(r)}\n`);
+      return 1;
+    }
+    io.out(hexDump(r.bytes, gfn * r.bytes.length));
+    return 0;
+  });
+}
+
+const COMMANDS: Record<string, (args: string[], options: BackendOptions, io: Io) => Promise<number>> = {
+  domains: commandDomains,
+  scan: commandScan,
+  read: commandRead,
+};
+
+export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  try {
+    const { values, tokens } = parseArgs({ args: argv, options: GLOBAL_OPTIONS, strict: false, tokens: true });
+    // Global options end at the first positional: the command; the rest is the command's.
+    const commandToken = tokens.find((t) => t.kind === 'positional');
+    const at = commandToken ? commandToken.index : argv.length;
+    const global = parseArgs({ args: argv.slice(0, at), options: GLOBAL_OPTIONS, strict: true }).values;
+    if (global.version) {
+      io.out(`framescope ${FRAMESCOPE_VERSION}\n`);
+      return 0;
+    }
+    if (global.help || values.help || !commandToken) {
+      io.out(USAGE + '\n');
+      return commandToken || global.help || values.help ? 0 : 2;
+    }
+    const command = COMMANDS[argv[at]];
+    if (!command) throw new UsageError(`unknown command '${argv[at]}'`);
+    return await command(argv.slice(at + 1), backendOptions(global), io);
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    const usage = e instanceof UsageError || (typeof err.code === 'string' && err.code.startsWith('ERR_PARSE_ARGS'));
+    io.err(`framescope: ${err.message}\n${usage ? "run 'framescope --help' for usage\n" : ''}`);
+    return usage ? 2 : 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

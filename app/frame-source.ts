@@ -1,0 +1,49 @@
+/**
+ * Where frames come from: the privcmd device (real or emulated) or, later, a dump file. The
+ * scanner and the inspector service work on this interface only.
+ */
+import type { Backend, DomainInfo, PrivcmdAbiName, ScanMode } from './api';
+
+export interface MapFramesOptions {
+  mode: ScanMode;
+  /** Copy the contents of mapped frames out. */
+  copy?: boolean;
+  retryTimeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface MappedFrames {
+  /** One frame code per frame (see frame-status.ts). */
+  codes: Uint8Array;
+  /** count * pageSize bytes when asked for; frames that did not map read as zeroes. */
+  contents?: Uint8Array;
+  abi: PrivcmdAbiName | null;
+  retried: number;
+  recovered: number;
+  retryTimedOut: boolean;
+}
+
+export interface SourceDescription {
+  backend: Backend;
+  simulated: boolean;
+  description: string;
+}
+
+export interface FrameSource {
+  describe(): SourceDescription;
+  readonly abi: PrivcmdAbiName | null;
+  listDomains(): Promise<DomainInfo[]>;
+  /** Highest gfn + 1; throws a clear error for a domain that does not exist. */
+  frameCount(domain: number): Promise<number>;
+  /** Frames [first, first + count) of the domain, in one batch. */
+  mapFrames(domain: number, first: number, count: number, options: MapFramesOptions): Promise<MappedFrames>;
+  close(): Promise<void>;
+}
+
+/** A domain id or name the source does not know, or one that went away. */
+export class UnknownDomainError extends Error {
+  constructor(readonly domain: number | string, detail = 'no such domain') {
+    super(`domain ${domain}: ${detail}`);
+    this.name = 'UnknownDomainError';
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The frame-status model. A scan yields one byte per frame, the "frame code": the errno the
+ * driver reported for the frame (0 = mapped, ENOENT = paged out, any other = invalid), or one
+ * of framescope's own values above the errno range. One byte keeps the errno and lets a 16 M
+ * frame guest cross process boundaries as 16 MB.
+ */
+import { constants } from 'node:os';
+
+import type { StatusCounts } from './api';
+import { FRAME_V1_NO_ERRNO, FRAME_V1_UNADDRESSABLE } from '../native/privcmd-device';
+import { errnoName } from '../native/syscalls';
+
+export const CODE_MAPPED = 0;
+export const CODE_PAGED = constants.errno.ENOENT;
+export const CODE_UNSCANNED = 255;
+export const CODE_V1_NO_ERRNO = FRAME_V1_NO_ERRNO;
+export const CODE_V1_UNADDRESSABLE = FRAME_V1_UNADDRESSABLE;
+/** Absent from a dump file: the dump does not hold the frame. */
+export const CODE_NOT_IN_DUMP = 252;
+
+export type FrameStatus = 'mapped' | 'paged' | 'invalid' | 'unscanned';
+
+export function statusOf(code: number): FrameStatus {
+  if (code === CODE_MAPPED) return 'mapped';
+  if (code === CODE_PAGED) return 'paged';
+  if (code === CODE_UNSCANNED) return 'unscanned';
+  return 'invalid';
+}
+
+const OWN_CODE_NAMES: Record<number, string> = {
+  [CODE_MAPPED]: 'OK',
+  [CODE_UNSCANNED]: 'UNSCANNED',
+  [CODE_V1_NO_ERRNO]: 'V1_NO_ERRNO',
+  [CODE_V1_UNADDRESSABLE]: 'V1_GFN_TOO_HIGH',
+  [CODE_NOT_IN_DUMP]: 'NOT_IN_DUMP',
+};
+
+export const OWN_CODE_DESCRIPTIONS: Record<string, string> = {
+  V1_NO_ERRNO: 'the V1 ioctl reports that the frame failed, not why',
+  V1_GFN_TOO_HIGH: 'V1 cannot carry frame numbers at or above 2^28; the frame was not asked for',
+  NOT_IN_DUMP: 'the dump file does not hold this frame',
+};
+
+/** "OK", an errno name ("ENOENT"), or one of framescope's own names. */
+export function codeName(code: number): string {
+  return OWN_CODE_NAMES[code] ?? errnoName(code);
+}
+
+/** Every code's name, for clients that cannot ask Node (the renderer). */
+export function codeNameTable(): Record<number, string> {
+  const table: Record<number, string> = {};
+  for (let code = 0; code < 256; code++) table[code] = codeName(code);
+  return table;
+}
+
+/** Counts codes with a 256-entry histogram: a scan adds millions of frames. */
+export class FrameTally {
+  private readonly histogram = new Float64Array(256);
+
+  add(codes: Uint8Array): void {
+    const h = this.histogram;
+    for (let i = 0; i < codes.length; i++) h[codes[i]]++;
+  }
+
+  count(code: number): number {
+    return this.histogram[code];
+  }
+
+  get scanned(): number {
+    let n = 0;
+    for (let code = 0; code < 256; code++) if (code !== CODE_UNSCANNED) n += this.histogram[code];
+    return n;
+  }
+
+  counts(): StatusCounts {
+    const c: StatusCounts = { mapped: 0, paged: 0, invalid: 0 };
+    for (let code = 0; code < 256; code++) {
+      const status = statusOf(code);
+      if (status !== 'unscanned') c[status] += this.histogram[code];
+    }
+    return c;
+  }
+
+  /** Frames per error name; mapped frames have no errno and are not listed. */
+  errnos(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (let code = 1; code < 256; code++) {
+      if (code !== CODE_UNSCANNED && this.histogram[code] > 0) out[codeName(code)] = this.histogram[code];
+    }
+    return out;
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * The scanner: walks a range of a domain's frames in batches, streams the frame codes out in
+ * chunks and tallies them. It yields to the event loop between chunks so that a stop request
+ * (or anything else the thread serves) is never kept waiting for long.
+ */
+import { constants } from 'node:os';
+
+import type { PrivcmdAbiName, ScanMode, ScanRequest, ScanSummary } from './api';
+import type { FrameSource } from './frame-source';
+import { UnknownDomainError } from './frame-source';
+import { CODE_UNSCANNED, FrameTally } from './frame-status';
+import { hex } from './privcmd-source';
+
+export const DEFAULT_BATCH = 1024;
+/** The driver holds the mmap write lock for a whole call: keep batches moderate. */
+export const MAX_BATCH = 16384;
+/** A chunk goes out when it holds this many frames or when this much time has passed. */
+export const CHUNK_FRAMES = 65536;
+export const CHUNK_INTERVAL_MS = 100;
+
+export interface ScanPlan {
+  domain: number;
+  first: number;
+  last: number;
+  mode: ScanMode;
+  batch: number;
+  retryTimeoutMs?: number;
+}
+
+export interface ChunkOut {
+  first: number;
+  codes: Uint8Array;
+  scanned: number;
+  elapsedMs: number;
+}
+
+/** Checks a request against the domain and fills in the defaults. */
+export async function planScan(source: FrameSource, request: ScanRequest): Promise<ScanPlan> {
+  const frames = await source.frameCount(request.domain);
+  const first = request.first ?? 0;
+  const last = request.last ?? frames - 1;
+  const batch = request.batch ?? DEFAULT_BATCH;
+  if (!Number.isSafeInteger(first) || !Number.isSafeInteger(last) || first < 0 || last < first) {
+    throw new RangeError(`bad range ${first}-${last}: need 0 <= first <= last`);
+  }
+  if (last >= frames) {
+    throw new RangeError(`range ${hex(first)}-${hex(last)} goes past the end of domain ${request.domain} (last frame ${hex(frames - 1)})`);
+  }
+  if (!Number.isSafeInteger(batch) || batch < 1 || batch > MAX_BATCH) {
+    throw new RangeError(`batch must be 1-${MAX_BATCH} frames, not ${batch}`);
+  }
+  return { domain: request.domain, first, last, mode: request.mode ?? 'observe', batch, retryTimeoutMs: request.retryTimeoutMs };
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export async function runScan(source: FrameSource, plan: ScanPlan, emit: (chunk: ChunkOut) => void,
+  signal?: AbortSignal): Promise<ScanSummary> {
+  const started = performance.now();
+  const total = plan.last - plan.first + 1;
+  const tally = new FrameTally();
+  const retry = plan.mode === 'retry' ? { retried: 0, recovered: 0, timedOutBatches: 0 } : null;
+  let abi: PrivcmdAbiName | null = source.abi;
+  let error: string | null = null;
+  let scanned = 0;
+
+  let chunk = new Uint8Array(Math.min(CHUNK_FRAMES, total));
+  let chunkFirst = plan.first;
+  let chunkFill = 0;
+  let lastFlush = started;
+  const flush = () => {
+    if (chunkFill === 0) return;
+    emit({ first: chunkFirst, codes: chunk.subarray(0, chunkFill), scanned, elapsedMs: performance.now() - started });
+    chunkFirst += chunkFill;
+    chunk = new Uint8Array(Math.min(CHUNK_FRAMES, plan.last - chunkFirst + 1 || 1));
+    chunkFill = 0;
+    lastFlush = performance.now();
+  };
+
+  for (let gfn = plan.first; gfn <= plan.last && !signal?.aborted;) {
+    const count = Math.min(plan.batch, plan.last - gfn + 1, chunk.length - chunkFill);
+    let codes: Uint8Array;
+    try {
+      const r = await source.mapFrames(plan.domain, gfn, count, { mode: plan.mode, retryTimeoutMs: plan.retryTimeoutMs, signal });
+      codes = r.codes;
+      abi = r.abi ?? abi;
+      if (retry) {
+        retry.retried += r.retried;
+        retry.recovered += r.recovered;
+        retry.timedOutBatches += r.retryTimedOut ? 1 : 0;
+      }
+    } catch (e) {
+      error = `scan stopped at gfn ${hex(gfn)}: ${(e as Error).message}`;
+      break;
+    }
+    if (isEveryFrame(codes, constants.errno.ESRCH) && (await domainVanished(source, plan.domain))) {
+      error = `domain ${plan.domain} no longer exists (every frame from ${hex(gfn)} answered ESRCH)`;
+      break;
+    }
+    chunk.set(codes, chunkFill);
+    chunkFill += count;
+    tally.add(codes);
+    scanned += count;
+    gfn += count;
+    if (chunkFill === chunk.length || performance.now() - lastFlush >= CHUNK_INTERVAL_MS) {
+      flush();
+      await yieldToEventLoop();
+    }
+  }
+  flush();
+
+  return {
+    domain: plan.domain,
+    first: plan.first,
+    last: plan.last,
+    frames: total,
+    scanned,
+    counts: tally.counts(),
+    errnos: tally.errnos(),
+    abi,
+    durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+    mode: plan.mode,
+    batch: plan.batch,
+    retry,
+    cancelled: !!signal?.aborted && scanned < total,
+    error,
+  };
+}
+
+function isEveryFrame(codes: Uint8Array, code: number): boolean {
+  for (let i = 0; i < codes.length; i++) if (codes[i] !== code) return false;
+  return codes.length > 0;
+}
+
+async function domainVanished(source: FrameSource, domain: number): Promise<boolean> {
+  try {
+    await source.frameCount(domain);
+    return false;
+  } catch (e) {
+    return e instanceof UnknownDomainError;
+  }
+}
+
+/** A status array for a range nobody has scanned yet. */
+export function unscannedCodes(frames: number): Uint8Array {
+  return new Uint8Array(frames).fill(CODE_UNSCANNED);
+}

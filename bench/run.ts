@@ -1,0 +1,25 @@
+/**
+ * `npm run bench`: every benchmark of framescope, each printing ratios against a baseline
+ * measured in the same run. Results go to stdout and to dist/bench/results.json; BENCHMARKS.md
+ * records them with the machine they ran on.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { benchScanThroughput } from './scan-throughput';
+
+async function main(): Promise<void> {
+  const log = (line: string) => console.log(line);
+  log(`framescope benchmarks on ${os.cpus()[0]?.model ?? 'unknown cpu'} x${os.cpus().length}, node ${process.version}`);
+  const results: Record<string, unknown> = { date: new Date().toISOString(), cpu: os.cpus()[0]?.model, cores: os.cpus().length };
+  results.scan = await benchScanThroughput(log);
+  const out = path.join(__dirname, 'results.json');
+  fs.writeFileSync(out, JSON.stringify(results, null, 2));
+  log(`results written to ${path.relative(process.cwd(), out)}`);
+}
+
+main().catch((e) => {
+  console.error(`bench: ${e instanceof Error ? e.message : e}`);
+  process.exitCode = 1;
+});

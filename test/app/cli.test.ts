@@ -1,0 +1,124 @@
+/** The framescope command line, end to end, as a user runs it. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+
+const CLI = path.join(__dirname, '../../app/cli.js');
+const EXAMPLE = path.join(__dirname, '../../../examples/sim-host.json');
+
+function framescope(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr, signal: r.signal };
+}
+
+/** Exactly one line of error on stderr (after the simulated-host notice, if any), no stack. */
+function oneErrorLine(err: string): string {
+  const lines = err.trimEnd().split('\n').filter((l) => !/using the simulated host/.test(l) && !/framescope --help/.test(l));
+  assert.equal(lines.length, 1, `stderr: ${err}`);
+  assert.doesNotMatch(err, /\n\s+at /, 'no stack trace');
+  return lines[0];
+}
+
+test('domains: a table, and --json', () => {
+  const table = framescope('--backend', 'sim', 'domains');
+  assert.equal(table.code, 0, table.err);
+  assert.match(table.out, /^ID\s+NAME\s+MEMORY\s+MAX\s+FRAMES/);
+  assert.match(table.out, /web-01\s+2\.0 GiB/);
+  const json = framescope('--backend', 'sim', 'domains', '--json');
+  const domains = JSON.parse(json.out);
+  assert.equal(domains.length, 6);
+  assert.deepEqual(domains[1], { id: 1, name: 'hvm-firmware', memoryKiB: 65536, maxMemoryKiB: 65536, frames: 0x100000 });
+});
+
+test('without /dev/xen/privcmd the CLI says it uses the simulated host', () => {
+  const r = framescope('domains');
+  assert.equal(r.code, 0);
+  assert.match(r.err, /no \/dev\/xen\/privcmd here: using the simulated host/);
+});
+
+test('scan --json: frames, counts, errnos, abi, durationMs', () => {
+  const r = framescope('--sim-clock', 'stepped', 'scan', '--domain', 'hvm-firmware', '--json', '--batch', '2048');
+  assert.equal(r.code, 0, r.err);
+  const s = JSON.parse(r.out);
+  assert.equal(s.frames, 0x100000);
+  assert.equal(s.counts.mapped + s.counts.paged + s.counts.invalid, s.frames);
+  assert.equal(s.counts.mapped + s.counts.paged, 16381);
+  assert.equal(s.errnos.EINVAL, s.counts.invalid);
+  assert.equal(s.errnos.ENOENT ?? 0, s.counts.paged);
+  assert.equal(s.abi, 'v2');
+  assert.equal(s.batch, 2048);
+  assert.equal(typeof s.durationMs, 'number');
+});
+
+test('the same frozen host scans the same twice', () => {
+  const a = JSON.parse(framescope('--sim-clock', 'stepped', 'scan', '--domain', '3', '--range', '0x0-0x3ffff', '--json').out);
+  const b = JSON.parse(framescope('--sim-clock', 'stepped', 'scan', '--domain', '3', '--range', '0x0-0x3ffff', '--json').out);
+  assert.deepEqual(a.counts, b.counts);
+  assert.equal(a.frames, 0x40000);
+});
+
+test('scan: a readable table', () => {
+  const r = framescope('--sim-clock', 'stepped', 'scan', '--domain', 'Domain-0', '--range', '0-0x1ff');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /domain 0 \(Domain-0\)\s+gfn 0x0-0x1ff\s+512\/512 frames/);
+  assert.match(r.out, /EPERM\s+256/);
+  assert.match(r.out, /EBUSY\s+256/);
+});
+
+test('read: a hex dump of one frame, at its guest-physical address', () => {
+  const r = framescope('read', '--domain', 'web-01', '--gfn', '0x1234');
+  assert.equal(r.code, 0, r.err);
+  const lines = r.out.trimEnd().split('\n');
+  assert.equal(lines.length, 256);
+  assert.match(lines[16], /^01234100  46 52 41 4d 45 53 43 4f  50 45 2d 4d 41 52 4b 45  \|FRAMESCOPE-MARKE\|$/);
+});
+
+test('read of a frame that does not map: one line saying why, exit 1', () => {
+  const r = framescope('read', '--domain', '3', '--gfn', '0x90000');
+  assert.equal(r.code, 1);
+  assert.match(oneErrorLine(r.err), /gfn 0x90000 of domain 3 did not map: EINVAL: no page there/);
+});
+
+test('a simulated host from a JSON file', () => {
+  const r = framescope('--sim-config', EXAMPLE, 'domains', '--json');
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(JSON.parse(r.out).map((d: { name: string }) => d.name), ['Domain-0', 'web-small', 'pvh-tiny']);
+});
+
+test('bad input: one clear line on stderr and a non-zero exit', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fs-cli-'));
+  const corrupt = path.join(dir, 'bad.json');
+  fs.writeFileSync(corrupt, '{"domains": [');
+  const cases: Array<[string[], number, RegExp]> = [
+    [['scan'], 2, /scan needs --domain/],
+    [['scan', '--domain', '3', '--bogus'], 2, /Unknown option '--bogus'/],
+    [['scan', '--domain', '3', '--range', 'x-y'], 2, /--range: 'x' is not a number/],
+    [['scan', '--domain', '3', '--range', '1-2-3'], 2, /--range: '1-2-3' is not FIRST-LAST/],
+    [['scan', '--domain', '3', '--range', '0xfg-2'], 2, /--range: '0xfg' is not a number/],
+    [['scan', '--domain', '3', '--range', '9-1'], 2, /last frame 1 is before first frame 9/],
+    [['scan', '--domain', '3', '--mode', 'fast'], 2, /--mode: 'fast' is neither observe nor retry/],
+    [['scan', '--domain', 'nosuch'], 2, /unknown domain 'nosuch'; this host has: 0 \(Domain-0\)/],
+    [['scan', '--domain', '3', '--range', '0x100000-0x100010'], 1, /past the end of domain 3/],
+    [['scan', '--domain', '3', '--batch', '0'], 1, /batch must be 1-16384 frames/],
+    [['read', '--domain', '3', '--gfn', '0x100000'], 2, /past the end of domain 3/],
+    [['frobnicate'], 2, /unknown command 'frobnicate'/],
+    [['--backend', 'kvm', 'domains'], 2, /--backend: 'kvm' is neither sim nor xen/],
+    [['--backend', 'xen', 'domains'], 1, /no Xen host here: \/dev\/xen\/privcmd does not exist/],
+    [['--sim-config', corrupt, 'domains'], 1, /sim config .*bad\.json/],
+    [['--sim-config', path.join(dir, 'missing.json'), 'domains'], 1, /missing\.json.*no such file/],
+  ];
+  for (const [args, code, message] of cases) {
+    const r = framescope(...args);
+    assert.equal(r.code, code, `${args.join(' ')}: ${r.err}`);
+    assert.match(oneErrorLine(r.err), message, args.join(' '));
+  }
+});
+
+test('--help and --version', () => {
+  assert.match(framescope('--help').out, /usage: framescope/);
+  assert.match(framescope('--version').out, /^framescope \d+\.\d+\.\d+/);
+  assert.equal(framescope().code, 2);
+});

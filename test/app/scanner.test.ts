@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { DomainType } from '../../native/emulator';
+import { errno } from '../../native/syscalls';
+import { UnknownDomainError } from '../../app/frame-source';
+import { CODE_MAPPED, CODE_PAGED, FrameTally } from '../../app/frame-status';
+import { PrivcmdFrameSource } from '../../app/privcmd-source';
+import { ChunkOut, planScan, runScan } from '../../app/scanner';
+import { LAYOUT, testHost, TEST_DOMID, TEST_FRAMES } from '../fakes/emulator-host';
+
+function openSource() {
+  const emu = testHost();
+  const source = PrivcmdFrameSource.open({
+    syscalls: emu.syscalls,
+    description: { backend: 'sim', simulated: true, description: 'test host' },
+    listDomains: async () => emu.domains().map((d) => ({ id: d.domid, name: d.name, memoryKiB: d.targetKiB, maxMemoryKiB: d.staticMaxKiB })),
+  });
+  return { emu, source };
+}
+
+test('a scan streams contiguous chunks covering exactly the range, and its counts add up', async () => {
+  const { source } = openSource();
+  try {
+    const plan = await planScan(source, { domain: TEST_DOMID, batch: 100 });
+    assert.deepEqual([plan.first, plan.last], [0, TEST_FRAMES - 1]);
+    const chunks: ChunkOut[] = [];
+    const summary = await runScan(source, plan, (c) => chunks.push({ ...c, codes: Uint8Array.from(c.codes) }));
+    let next = 0;
+    const tally = new FrameTally();
+    for (const c of chunks) {
+      assert.equal(c.first, next);
+      next += c.codes.length;
+      tally.add(c.codes);
+    }
+    assert.equal(next, TEST_FRAMES);
+    assert.deepEqual(summary.counts, tally.counts());
+    assert.equal(summary.scanned, TEST_FRAMES);
+    assert.equal(summary.counts.mapped + summary.counts.paged + summary.counts.invalid, TEST_FRAMES);
+    assert.equal(summary.counts.paged, LAYOUT.paged[1] - LAYOUT.paged[0] + 1);
+    assert.equal(summary.errnos.ENOENT, summary.counts.paged);
+    assert.equal(summary.errnos.EPERM, 16);
+    assert.equal(summary.errnos.EBUSY, 16);
+    assert.equal(summary.errnos.ENOMEM, 16);
+    assert.equal(summary.abi, 'v2');
+    assert.equal(summary.error, null);
+    // the codes sit where the layout puts them
+    const all = new Uint8Array(TEST_FRAMES);
+    chunks.forEach((c) => all.set(c.codes, c.first));
+    assert.equal(all[0], CODE_MAPPED);
+    assert.equal(all[LAYOUT.paged[0]], CODE_PAGED);
+    assert.equal(all[LAYOUT.eperm[0]], errno.EPERM);
+  } finally {
+    await source.close();
+  }
+});
+
+test('bad ranges and batches are refused before anything is mapped', async () => {
+  const { emu, source } = openSource();
+  try {
+    const calls = emu.stats().mmapbatchCalls;
+    await assert.rejects(planScan(source, { domain: TEST_DOMID, first: 0, last: TEST_FRAMES }), /past the end of domain 7 \(last frame 0xfff\)/);
+    await assert.rejects(planScan(source, { domain: TEST_DOMID, first: 10, last: 5 }), /bad range/);
+    await assert.rejects(planScan(source, { domain: TEST_DOMID, batch: 0 }), /batch must be/);
+    await assert.rejects(planScan(source, { domain: 99 }), UnknownDomainError);
+    await assert.rejects(source.mapFrames(TEST_DOMID, TEST_FRAMES - 1, 2, { mode: 'observe' }), /past the end/);
+    assert.equal(emu.stats().mmapbatchCalls, calls);
+  } finally {
+    await source.close();
+  }
+});
+
+test('frame numbers past the domain are never sent, even where the hypervisor would alias them', async () => {
+  const { emu, source } = openSource();
+  try {
+    await assert.rejects(source.mapFrames(TEST_DOMID, 2 ** 40, 1, { mode: 'observe' }), /past the end/);
+    assert.equal(emu.stats().mmapbatchCalls, 0);
+  } finally {
+    await source.close();
+  }
+});
+
+test('a stopped scan ends early, marked cancelled, with what it had', async () => {
+  const { emu, source } = openSource();
+  emu.addDomain(8, 'large', DomainType.Hvm, 0x100000, 0x400000, 0x400000);
+  try {
+    const controller = new AbortController();
+    const plan = await planScan(source, { domain: 8, batch: 4096 });
+    let seen = 0;
+    const summary = await runScan(source, plan, (c) => {
+      seen += c.codes.length;
+      controller.abort();
+    }, controller.signal);
+    assert.equal(summary.cancelled, true);
+    assert.ok(summary.scanned < 0x100000);
+    assert.equal(summary.scanned, seen);
+  } finally {
+    await source.close();
+  }
+});
+
+test('a domain destroyed mid-scan stops the scan with a clear error and keeps the frames scanned', async () => {
+  const { emu, source } = openSource();
+  try {
+    emu.setKnob('destroy_domid', TEST_DOMID);
+    emu.setKnob('destroy_after_calls', 5);
+    const plan = await planScan(source, { domain: TEST_DOMID, batch: 64 });
+    const summary = await runScan(source, plan, () => {});
+    assert.match(summary.error ?? '', /domain 7 no longer exists/);
+    assert.equal(summary.scanned, 5 * 64);
+  } finally {
+    await source.close();
+  }
+});
+
+test('a failed ioctl (EFAULT) stops the scan with the errno and the gfn', async () => {
+  const { emu, source } = openSource();
+  try {
+    const plan = await planScan(source, { domain: TEST_DOMID, batch: 256 });
+    emu.setKnob('efault_after_calls', 3);
+    const summary = await runScan(source, plan, () => {});
+    assert.match(summary.error ?? '', /gfn 0x300: IOCTL_PRIVCMD_MMAPBATCH_V2 .*EFAULT/);
+    assert.equal(summary.scanned, 3 * 256);
+  } finally {
+    await source.close();
+  }
+});
+
+test('retry mode brings paged frames back and says so', async () => {
+  const { emu, source } = openSource();
+  emu.setPaging(TEST_DOMID, { outPerSecond: 0, inPerSecond: 0, latencyMs: [10, 10], initialPagedFraction: 0, maxPagedFraction: 1, ringSize: 64 });
+  const ticker = setInterval(() => emu.advanceClock(5), 2);
+  try {
+    const plan = await planScan(source, { domain: TEST_DOMID, first: 0, last: 0x1ff, mode: 'retry', retryTimeoutMs: 5000 });
+    const summary = await runScan(source, plan, () => {});
+    assert.equal(summary.counts.paged, 0);
+    assert.deepEqual(summary.retry, { retried: 16, recovered: 16, timedOutBatches: 0 });
+  } finally {
+    clearInterval(ticker);
+    await source.close();
+  }
+});
