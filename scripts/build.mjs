@@ -13,7 +13,13 @@ const parts = process.argv.slice(2);
 const want = (part) => parts.length === 0 || parts.includes(part);
 
 function run(cmd, args) {
-  execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
+  try {
+    execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
+  } catch {
+    // the tool has printed its own errors above
+    console.error(`build: ${path.basename(args.find((a) => a.endsWith('.js')) ?? cmd)} failed`);
+    process.exit(1);
+  }
 }
 
 function buildEmulator() {
