@@ -8,9 +8,13 @@ import { parseArgs, ParseArgsConfig } from 'node:util';
 import type { DomainInfo, FrameRead, ScanSummary } from './api';
 import type { BackendChoice, BackendOptions } from './backend';
 import { resolveBackend } from './backend';
+import { diffScans } from './diff';
+import { exportFormatOf, exportScan, readSnapshotFile, writeFileAtomic } from './export-files';
 import { hexDump } from './hex-dump';
 import { Inspector, startInspector } from './inspector-client';
 import { scanToEnd } from './scan-to-end';
+import { unscannedCodes } from './scanner';
+import type { SnapshotHeader } from './snapshot';
 import { FRAMESCOPE_VERSION } from './version';
 
 const USAGE = `usage: framescope [--backend sim|xen] [--sim-config FILE] [--sim-clock realtime|stepped] <command> [options]
@@ -18,7 +22,10 @@ const USAGE = `usage: framescope [--backend sim|xen] [--sim-config FILE] [--sim-
 commands:
   domains [--json]                          list the host's domains
   scan --domain ID|NAME [--range FIRST-LAST] [--mode observe|retry] [--batch N] [--json]
-                                            map every frame of the range and count the results
+       [--out FILE.fsnap|FILE.csv|FILE.json]
+                                            map every frame of the range and count the results;
+                                            --out saves a snapshot or the statuses as runs
+  diff A.fsnap B.fsnap [--json]             frames that changed between two snapshots
   read --domain ID|NAME --gfn N [--mode observe|retry]
                                             hex dump of one frame
 
@@ -159,6 +166,7 @@ async function commandScan(args: string[], options: BackendOptions, io: Io): Pro
       mode: { type: 'string' },
       batch: { type: 'string' },
       json: { type: 'boolean' },
+      out: { type: 'string' },
     },
     strict: true,
   });
@@ -166,19 +174,29 @@ async function commandScan(args: string[], options: BackendOptions, io: Io): Pro
   const range = values.range ? parseRange(values.range) : undefined;
   const mode = parseMode(values.mode);
   const batch = values.batch !== undefined ? parseNumber(values.batch, '--batch') : undefined;
+  const outFormat = values.out !== undefined ? exportFormatOf(values.out) : undefined;
   return withInspector(options, io, async (inspector) => {
     const domain = await resolveDomain(inspector, values.domain!);
     let stop: (() => void) | undefined;
+    let codes: Uint8Array = new Uint8Array(0);
+    let first = 0;
     const onSigint = () => stop?.();
     process.once('SIGINT', onSigint);
     const summary = await scanToEnd(inspector, { domain: domain.id, ...range, mode, batch }, (chunk) => {
+      if (outFormat) codes.set(chunk.codes, chunk.first - first);
       if (io.isTTY && !values.json) io.err(`\rscanning: ${chunk.scanned} frames, ${(chunk.elapsedMs / 1000).toFixed(1)} s`);
     }, (started) => {
       stop = () => void inspector.stopScan(started.scanId);
+      if (outFormat) codes = unscannedCodes(started.frames);
+      first = started.first;
     }).finally(() => process.removeListener('SIGINT', onSigint));
     if (io.isTTY && !values.json) io.err('\r\x1b[K');
     if (values.json) io.out(JSON.stringify(summary, null, 2) + '\n');
     else io.out(formatSummary(summary, domain.name));
+    if (outFormat && summary.scanned > 0) {
+      writeFileAtomic(values.out!, exportScan(outFormat, summary, codes, domain.name, await inspector.hostInfo()));
+      if (!values.json) io.out(`written to ${values.out}\n`);
+    }
     if (summary.error) {
       io.err(`framescope: ${summary.error}\n`);
       return 1;
@@ -220,10 +238,36 @@ async function commandRead(args: string[], options: BackendOptions, io: Io): Pro
   });
 }
 
+async function commandDiff(args: string[], _options: BackendOptions, io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { json: { type: 'boolean' } }, strict: true, allowPositionals: true });
+  if (positionals.length !== 2) throw new UsageError('diff needs two snapshot files: framescope diff A.fsnap B.fsnap');
+  const [a, b] = positionals.map(readSnapshotFile);
+  const d = diffScans({ first: a.header.first, codes: a.codes }, { first: b.header.first, codes: b.codes });
+  if (a.header.domain.id !== b.header.domain.id || a.header.domain.name !== b.header.domain.name) {
+    io.err(`framescope: note: the snapshots are of different domains (${a.header.domain.name} and ${b.header.domain.name})\n`);
+  }
+  const { changedMask: _mask, ...result } = d;
+  if (values.json) {
+    io.out(JSON.stringify({ a: a.header, b: b.header, ...result }, null, 2) + '\n');
+    return 0;
+  }
+  const describe = (label: string, h: SnapshotHeader) =>
+    `${label}: ${h.domain.name} (domain ${h.domain.id})  ${h.takenAt}  gfn 0x${h.first.toString(16)}-0x${h.last.toString(16)}  ${h.backend}\n`;
+  let text = describe('A', a.header) + describe('B', b.header);
+  text += d.compared ? `compared ${d.compared} frames (gfn 0x${d.first!.toString(16)}-0x${d.last!.toString(16)}), ${d.changed} changed\n` : 'the snapshots cover no common frames\n';
+  const rows = Object.entries(d.transitions).sort((x, y) => y[1] - x[1]);
+  if (rows.length) text += table([['TRANSITION', 'FRAMES'], ...rows.map(([k, v]) => [k, String(v)])], [false, true]);
+  const codes = Object.entries(d.codeTransitions).sort((x, y) => y[1] - x[1]);
+  if (codes.length) text += table([['CODES', 'FRAMES'], ...codes.map(([k, v]) => [k, String(v)])], [false, true]);
+  io.out(text);
+  return 0;
+}
+
 const COMMANDS: Record<string, (args: string[], options: BackendOptions, io: Io) => Promise<number>> = {
   domains: commandDomains,
   scan: commandScan,
   read: commandRead,
+  diff: commandDiff,
 };
 
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
