@@ -3,6 +3,7 @@
  * The framescope command line: list domains, scan a domain's frames, dump one frame. It runs
  * the same inspector service (in the same mapper worker) as the desktop app and the server.
  */
+import path from 'node:path';
 import { parseArgs, ParseArgsConfig } from 'node:util';
 
 import type { DomainInfo, FrameRead, ScanSummary } from './api';
@@ -13,6 +14,7 @@ import { exportFormatOf, exportScan, readSnapshotFile, writeFileAtomic } from '.
 import { hexDump } from './hex-dump';
 import { Inspector, startInspector } from './inspector-client';
 import { scanToEnd } from './scan-to-end';
+import { DEFAULT_HOST, startServer } from './server';
 import { unscannedCodes } from './scanner';
 import type { SnapshotHeader } from './snapshot';
 import { FRAMESCOPE_VERSION } from './version';
@@ -26,6 +28,9 @@ commands:
                                             map every frame of the range and count the results;
                                             --out saves a snapshot or the statuses as runs
   diff A.fsnap B.fsnap [--json]             frames that changed between two snapshots
+  serve [--listen HOST:PORT]                serve the UI and the API over HTTP (loopback by
+                                            default, a random token in the printed URL): how a
+                                            headless dom0 is inspected over an SSH tunnel
   read --domain ID|NAME --gfn N [--mode observe|retry]
                                             hex dump of one frame
 
@@ -263,7 +268,38 @@ async function commandDiff(args: string[], _options: BackendOptions, io: Io): Pr
   return 0;
 }
 
+/** HOST:PORT, [IPV6]:PORT, :PORT or PORT. */
+export function parseListen(text: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9a-f:.]+)\]|([^:\s[\]]*)):(\d+)$/i.exec(text) ?? (/^\d+$/.test(text) ? [text, undefined, '', text] : null);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || !Number.isInteger(port) || port > 65535) throw new UsageError(`--listen: '${text}' is not HOST:PORT`);
+  return { host: m[1] ?? (m[2] || DEFAULT_HOST), port };
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+async function commandServe(args: string[], options: BackendOptions, io: Io): Promise<number> {
+  const { values } = parseArgs({ args, options: { listen: { type: 'string' } }, strict: true });
+  const listen = values.listen ? parseListen(values.listen) : { host: DEFAULT_HOST, port: 0 };
+  const staticDir = path.join(__dirname, '..', 'ui');
+  return withInspector(options, io, async (inspector) => {
+    const server = await startServer({ api: inspector, host: listen.host, port: listen.port, staticDir });
+    const info = await inspector.hostInfo();
+    if (!LOOPBACK.has(listen.host)) {
+      io.err(`framescope: warning: listening on ${listen.host}: whoever reaches this port with the token can read guest memory; prefer loopback and an SSH tunnel\n`);
+    }
+    io.out(`framescope ${FRAMESCOPE_VERSION} serving ${info.description}\nopen ${server.url}\n`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await server.close();
+    return 0;
+  });
+}
+
 const COMMANDS: Record<string, (args: string[], options: BackendOptions, io: Io) => Promise<number>> = {
+  serve: commandServe,
   domains: commandDomains,
   scan: commandScan,
   read: commandRead,

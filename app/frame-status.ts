@@ -7,8 +7,7 @@
 import { constants } from 'node:os';
 
 import type { StatusCounts } from './api';
-import { FRAME_V1_NO_ERRNO, FRAME_V1_UNADDRESSABLE } from '../native/privcmd-device';
-import { errnoName } from '../native/syscalls';
+import { errnoName, FRAME_V1_NO_ERRNO, FRAME_V1_UNADDRESSABLE } from '../native/frame-result';
 
 export const CODE_MAPPED = 0;
 export const CODE_PAGED = constants.errno.ENOENT;

@@ -13,6 +13,7 @@ import {
   SourceDescription,
   UnknownDomainError,
 } from './frame-source';
+import { hex } from './numbers';
 
 /** What the lister knows of a domain before the hypervisor is asked for its size. */
 export type ListedDomain = Omit<DomainInfo, 'frames'>;
@@ -119,9 +120,7 @@ export class PrivcmdFrameSource implements FrameSource {
   }
 }
 
-export function hex(n: number): string {
-  return `0x${n.toString(16)}`;
-}
+export { hex };
 
 /** gfns first..first+count-1, written as 32-bit halves: no BigInt per frame. */
 export function gfnArray(first: number, count: number): BigUint64Array {

@@ -9,7 +9,7 @@ import type { PrivcmdAbiName, ScanMode, ScanRequest, ScanSummary } from './api';
 import type { FrameSource } from './frame-source';
 import { UnknownDomainError } from './frame-source';
 import { CODE_UNSCANNED, FrameTally } from './frame-status';
-import { hex } from './privcmd-source';
+import { hex } from './numbers';
 
 export const DEFAULT_BATCH = 1024;
 /** The driver holds the mmap write lock for a whole call: keep batches moderate. */

@@ -17,6 +17,7 @@ import {
   XENMEM_maximum_gpfn,
   __HYPERVISOR_memory_op,
 } from './privcmd-abi';
+import { FRAME_V1_NO_ERRNO, FRAME_V1_UNADDRESSABLE } from './frame-result';
 import {
   errno,
   MAP_ANONYMOUS,
@@ -33,12 +34,7 @@ import {
 
 export const PRIVCMD_PATH = '/dev/xen/privcmd';
 
-/**
- * Per-frame result byte: the errno the driver reported for the frame (0 = mapped,
- * ENOENT = paged out), or one of these two, which only the V1 fallback produces.
- */
-export const FRAME_V1_NO_ERRNO = 254; // V1 says a frame failed, not why
-export const FRAME_V1_UNADDRESSABLE = 253; // gfn >= 2^28: V1 cannot carry it, never sent
+export { FRAME_V1_NO_ERRNO, FRAME_V1_UNADDRESSABLE };
 
 export type PrivcmdAbi = 'v2' | 'v1';
 

@@ -4,7 +4,8 @@
  * the only ones in the project; everything above this file is identical on both.
  */
 import koffi, { type LibraryHandle } from 'koffi';
-import { getSystemErrorMap } from 'node:util';
+
+import { errnoMessage, errnoName } from './frame-result';
 
 import './privcmd-abi'; // registers the struct names used in the prototypes
 
@@ -96,14 +97,7 @@ export function loadLibc(): Syscalls {
   return libc;
 }
 
-/** The symbolic name of an errno value ("ENOENT"), or "E<n>" when Node does not know it. */
-export function errnoName(value: number): string {
-  return getSystemErrorMap().get(-value)?.[0] ?? `E${value}`;
-}
-
-export function errnoMessage(value: number): string {
-  return getSystemErrorMap().get(-value)?.[1] ?? 'unknown error';
-}
+export { errnoMessage, errnoName };
 
 /** A system call failed; `errno` says why. */
 export class SyscallError extends Error {

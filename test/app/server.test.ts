@@ -1,0 +1,720 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import Module from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import vm from 'node:vm';
+
+import { decode, encode } from '@msgpack/msgpack';
+import ts from 'typescript';
+import WebSocket from 'ws';
+
+import type { FramescopeApi, ScanChunk, ScanEvent, WireToClient } from '../../app/api';
+import { statusOf } from '../../app/frame-status';
+import { startInspector } from '../../app/inspector-client';
+import { scanToEnd } from '../../app/scan-to-end';
+import { RunningServer, startServer, TOKEN_COOKIE } from '../../app/server';
+import {
+  FAKE_BAD_GFN, FAKE_DOMAINS, FAKE_FRAME_ERROR, FakeApi, fakeFrameBytes,
+} from '../fakes/fake-api';
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+const INDEX_HTML = '<!doctype html><title>framescope test page</title><script type="module" src="/assets/app.js"></script>\n';
+const APP_JS = 'console.log("framescope test asset");\n';
+/** Outside staticDir: no request may ever return it. */
+const SECRET = 'SECRET-OUTSIDE-STATIC-DIR';
+const WAIT_MS = 5000;
+/** A broken transport tends to hang rather than throw: fail instead. */
+const TEST_OPTIONS = { timeout: 20_000 };
+
+// ---------------------------------------------------------------------------------------
+// Fixtures
+
+interface Fixture {
+  server: RunningServer;
+  api: FakeApi;
+}
+
+function makeStaticDir(): { base: string; staticDir: string } {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'framescope-server-'));
+  const staticDir = path.join(base, 'renderer');
+  fs.mkdirSync(path.join(staticDir, 'assets'), { recursive: true });
+  fs.writeFileSync(path.join(staticDir, 'index.html'), INDEX_HTML);
+  fs.writeFileSync(path.join(staticDir, 'assets', 'app.js'), APP_JS);
+  fs.writeFileSync(path.join(staticDir, '.hidden'), SECRET);
+  fs.writeFileSync(path.join(base, 'package.json'), JSON.stringify({ name: SECRET }));
+  fs.symlinkSync(path.join(base, 'package.json'), path.join(staticDir, 'escape.json'));
+  return { base, staticDir };
+}
+
+async function withServer(body: (f: Fixture) => Promise<void>, api: FakeApi = new FakeApi()): Promise<void> {
+  const { base, staticDir } = makeStaticDir();
+  const server = await startServer({ api, staticDir });
+  try {
+    await body({ server, api });
+  } finally {
+    await server.close();
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// HTTP and WebSocket helpers
+
+interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** A raw request: the path goes out exactly as written (no URL normalisation). */
+function request(server: RunningServer, rawPath: string,
+  options: { method?: string; headers?: Record<string, string>; setHost?: boolean } = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const { method = 'GET', headers, setHost = true } = options;
+    const req = http.request({ host: server.host, port: server.port, path: rawPath, method, headers, setHost }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (d: Buffer) => parts.push(d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts).toString() }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const withToken = (server: RunningServer, p: string) => `${p}${p.includes('?') ? '&' : '?'}token=${server.token}`;
+const cookie = (value: string) => ({ Cookie: `${TOKEN_COOKIE}=${value}` });
+
+function wsUrl(server: RunningServer, query = `?token=${server.token}`): string {
+  return `ws://${server.host}:${server.port}/api${query}`;
+}
+
+/** Opens a WebSocket, or reports the HTTP status that refused it. */
+function tryUpgrade(url: string, options: WebSocket.ClientOptions = {}): Promise<{ ws: WebSocket } | { status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, options);
+    ws.once('open', () => resolve({ ws }));
+    ws.once('unexpected-response', (_req, res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (d: Buffer) => parts.push(d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString() }));
+    });
+    ws.once('error', reject);
+  });
+}
+
+async function refusedStatus(url: string, options: WebSocket.ClientOptions = {}): Promise<number> {
+  const r = await tryUpgrade(url, options);
+  if ('ws' in r) {
+    r.ws.close();
+    return 101;
+  }
+  return r.status;
+}
+
+function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), WAIT_MS)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+type Reply2 = Exclude<WireToClient, { t: 'event' }>;
+
+/** Speaks the wire protocol by hand, to send what a correct client never would. */
+class WireClient {
+  readonly replies: Reply2[] = [];
+  readonly events: ScanEvent[] = [];
+  textFramesReceived = 0;
+  private nextId = 1;
+  private waiters: Array<() => void> = [];
+  readonly closed: Promise<number>;
+
+  constructor(readonly ws: WebSocket) {
+    ws.on('message', (data: Buffer, isBinary) => {
+      if (!isBinary) this.textFramesReceived++;
+      const m = decode(data) as WireToClient;
+      if (m.t === 'event') this.events.push(m.event);
+      else this.replies.push(m);
+      for (const w of this.waiters.splice(0)) w();
+    });
+    this.closed = new Promise((resolve) => ws.once('close', (code) => resolve(code)));
+  }
+
+  static async open(server: RunningServer): Promise<WireClient> {
+    const r = await tryUpgrade(wsUrl(server));
+    assert.ok('ws' in r, 'the WebSocket should open');
+    return new WireClient(r.ws);
+  }
+
+  until(condition: () => boolean, what: string): Promise<void> {
+    const check = (resolve: () => void) => (condition() ? resolve() : this.waiters.push(() => check(resolve)));
+    return withTimeout(new Promise<void>(check), what);
+  }
+
+  async reply(): Promise<Reply2> {
+    await this.until(() => this.replies.length > 0, 'a reply');
+    return this.replies.shift()!;
+  }
+
+  send(value: unknown): void {
+    this.ws.send(encode(value, { ignoreUndefined: true }));
+  }
+
+  async call(method: string, args: unknown[]): Promise<Reply2> {
+    const id = this.nextId++;
+    this.send({ t: 'call', id, method, args });
+    const r = await this.reply();
+    assert.equal(r.id, id);
+    return r;
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
+
+function chunkEvent(scanId: string, first: number, frames: number): ScanChunk {
+  const codes = new Uint8Array(frames);
+  for (let i = 0; i < frames; i++) codes[i] = i % 7 === 0 ? 2 : 0;
+  return { type: 'chunk', scanId, first, codes, scanned: first + frames, elapsedMs: 1.5 };
+}
+
+// ---------------------------------------------------------------------------------------
+// The browser client, compiled here: renderer/ is not part of the node build, and the file
+// uses only the WebSocket API that `ws` also provides.
+
+type WsClientApi = FramescopeApi & {
+  close(): void;
+  onConnectionChange(cb: (state: 'open' | 'closed') => void): () => void;
+};
+
+interface WsClientModule {
+  connectWebSocketApi(url: string): Promise<WsClientApi>;
+  webSocketUrlFromLocation(location: { protocol: string; host: string; search: string }): string;
+}
+
+let wsClientModule: WsClientModule | null = null;
+
+function loadWsClient(): WsClientModule {
+  if (wsClientModule) return wsClientModule;
+  const file = path.join(REPO_ROOT, 'renderer', 'transport', 'ws-client.ts');
+  const out = ts.transpileModule(fs.readFileSync(file, 'utf8'), {
+    fileName: file,
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+  });
+  const module = { exports: {} as WsClientModule };
+  const wrapped = vm.runInThisContext(Module.wrap(out.outputText), { filename: file }) as
+    (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => void;
+  wrapped(module.exports, Module.createRequire(file), module, file, path.dirname(file));
+  // Node 20 has no global WebSocket; ws implements the browser's interface.
+  Object.assign(globalThis, { WebSocket });
+  wsClientModule = module.exports;
+  return wsClientModule;
+}
+
+async function connectClient(server: RunningServer): Promise<WsClientApi> {
+  const client = loadWsClient();
+  return client.connectWebSocketApi(client.webSocketUrlFromLocation(new URL(server.url)));
+}
+
+// ---------------------------------------------------------------------------------------
+// Startup and authentication
+
+test('the printed URL carries the token, loads index.html and sets the token cookie', TEST_OPTIONS, async () => {
+  await withServer(async ({ server }) => {
+    const url = new URL(server.url);
+    assert.equal(url.protocol, 'http:');
+    assert.equal(url.hostname, '127.0.0.1');
+    assert.equal(Number(url.port), server.port);
+    assert.notEqual(server.port, 0);
+    assert.equal(url.searchParams.get('token'), server.token);
+    assert.match(server.token, /^[A-Za-z0-9_-]{43}$/, '32 random bytes, base64url');
+
+    const r = await request(server, url.pathname + url.search);
+    assert.equal(r.status, 200);
+    assert.equal(r.body, INDEX_HTML);
+    assert.equal(r.headers['content-type'], 'text/html; charset=utf-8');
+    const setCookie = r.headers['set-cookie']?.[0] ?? '';
+    assert.match(setCookie, new RegExp(`^${TOKEN_COOKIE}=${server.token};`));
+    for (const attr of ['HttpOnly', 'SameSite=Strict', 'Path=/']) assert.ok(setCookie.split('; ').includes(attr), `cookie has ${attr}`);
+  });
+});
+
+test('two servers get different tokens', TEST_OPTIONS, async () => {
+  await withServer(async ({ server: a }) => {
+    await withServer(async ({ server: b }) => {
+      assert.notEqual(a.token, b.token);
+      assert.equal((await request(a, '/', { headers: cookie(b.token) })).status, 401);
+    });
+  });
+});
+
+test('an asset loads with the cookie alone, with the right type; HEAD has no body', TEST_OPTIONS, async () => {
+  await withServer(async ({ server }) => {
+    const r = await request(server, '/assets/app.js', { headers: cookie(server.token) });
+    assert.equal(r.status, 200);
+    assert.equal(r.body, APP_JS);
+    assert.equal(r.headers['content-type'], 'text/javascript; charset=utf-8');
+    assert.equal(r.headers['set-cookie'], undefined, 'the cookie is set only from ?token');
+
+    const head = await request(server, '/assets/app.js', { method: 'HEAD', headers: cookie(server.token) });
+    assert.equal(head.status, 200);
+    assert.equal(head.body, '');
+    assert.equal(head.headers['content-length'], String(Buffer.byteLength(APP_JS)));
+  });
+});
+
+test('without token or cookie: 401 for the page, an asset, /healthz and the WebSocket', TEST_OPTIONS, async () => {
+  await withServer(async ({ server, api }) => {
+    for (const p of ['/', '/index.html', '/assets/app.js', '/healthz', '/nonexistent']) {
+      const r = await request(server, p);
+      assert.equal(r.status, 401, p);
+      assert.equal(r.body.trim().split('\n').length, 1, 'a one-line body');
+      assert.ok(!r.body.includes('framescope test'), 'no content leaks');
+    }
+    const ws = await tryUpgrade(wsUrl(server, ''));
+    assert.ok('status' in ws);
+    assert.equal(ws.status, 401);
+    assert.equal(api.listenerCount, 0, 'no client was accepted');
+  });
+});
+
+test('a wrong token or cookie is refused, whatever its length', TEST_OPTIONS, async () => {
+  await withServer(async ({ server }) => {
+    const sameLength = server.token.replace(/^./, (c) => (c === 'A' ? 'B' : 'A'));
+    for (const bad of [sameLength, 'short', server.token + 'x', '']) {
+      assert.equal((await request(server, `/?token=${encodeURIComponent(bad)}`)).status, 401, `token ${bad}`);
+      assert.equal((await request(server, '/', { headers: cookie(bad) })).status, 401, `cookie ${bad}`);
+      assert.equal(await refusedStatus(wsUrl(server, `?token=${encodeURIComponent(bad)}`)), 401, `upgrade ${bad}`);
+    }
+    assert.equal((await request(server, '/', { headers: { Cookie: `other=1; ${TOKEN_COOKIE}=${server.token}` } })).status, 200);
+  });
+});
+
+test('a Host header that is not this server is refused with 403 (DNS rebinding)', TEST_OPTIONS, async () => {
+  await withServer(async ({ server }) => {
+    for (const host of ['evil.example', `evil.example:${server.port}`, '127.0.0.2', 'localhost.evil.example', '127.0.0.1:80:80']) {
+      const r = await request(server, withToken(server, '/'), { headers: { Host: host } });
+      assert.equal(r.status, 403, `Host: ${host}`);
+    }
+    const noHost = await request(server, withToken(server, '/'), { setHost: false });
+    assert.ok(noHost.status === 400 || noHost.status === 403, `no Host: ${noHost.status}`);
+    assert.equal(await refusedStatus(wsUrl(server), { headers: { Host: 'evil.example' } }), 403);
+    // An SSH tunnel may forward any local port: only the name matters.
+    for (const host of ['localhost:9999', `127.0.0.1:${server.port}`, '[::1]:8080', 'LOCALHOST']) {
+      assert.equal((await request(server, withToken(server, '/'), { headers: { Host: host } })).status, 200, `Host: ${host}`);
+    }
+  });
+});
+
+test('a WebSocket upgrade from a foreign Origin is refused; our own origin and none are accepted', TEST_OPTIONS, async () => {
+  await withServer(async ({ server }) => {
+    for (const origin of ['http://evil.example', 'null', `http://127.0.0.1:${server.port + 1}`, `http://localhost:${server.port}`]) {
+      assert.equal(await refusedStatus(wsUrl(server), { origin }), 403, `Origin: ${origin}`);
+    }
+    assert.equal(await refusedStatus(wsUrl(server), { origin: `http://127.0.0.1:${server.port}` }), 101);
+    assert.equal(await refusedStatus(wsUrl(server), { origin: 'http://localhost:9000', headers: { Host: 'localhost:9000' } }), 101, 'through a tunnel');
+    assert.equal(await refusedStatus(wsUrl(server)), 101);
+  });
+});
+
+test('the WebSocket lives only at /api', TEST_OPTIONS, async () => {
+  await withServer(async ({ server }) => {
+    assert.equal(await refusedStatus(`ws://${server.host}:${server.port}/other?token=${server.token}`), 404);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Static files
+
+test('no path escapes staticDir: dot segments, encoded or not, symlinks, NUL, hidden files', TEST_OPTIONS, async () => {
+  await withServer(async ({ server }) => {
+    // Crafted paths (a browser never sends dot segments) are refused before any lookup.
+    const crafted = [
+      '/../package.json', '/assets/../../package.json', '/%2e%2e/package.json', '/%2E%2E/package.json',
+      '/..%2fpackage.json', '/%2e%2e%2fpackage.json', '/assets/..%5c..%5cpackage.json', '/..\\package.json',
+      '/index.html%00.js', '/./index.html', '/%', 'package.json',
+    ];
+    const missing = ['/escape.json', '/.hidden', '/%252e%252e/package.json'];
+    for (const [paths, status] of [[crafted, 400], [missing, 404]] as const) {
+      for (const p of paths) {
+        const r = await request(server, p, { headers: cookie(server.token) });
+        assert.equal(r.status, status, p);
+        assert.ok(!r.body.includes(SECRET), `${p} must not return the file`);
+      }
+    }
+  });
+});
+
+test('static files: 404 for missing files and directories, 405 for other methods', TEST_OPTIONS, async () => {
+  await withServer(async ({ server }) => {
+    const auth = { headers: cookie(server.token) };
+    assert.equal((await request(server, '/missing.js', auth)).status, 404);
+    assert.equal((await request(server, '/assets', auth)).status, 404);
+    assert.equal((await request(server, '/assets/', auth)).status, 404);
+    const post = await request(server, '/index.html', { method: 'POST', ...auth });
+    assert.equal(post.status, 405);
+    assert.equal(post.headers.allow, 'GET, HEAD');
+    assert.equal((await request(server, '/index.html?v=1', auth)).body, INDEX_HTML, 'the query is not part of the path');
+  });
+});
+
+test('every response has the CSP and the other security headers', TEST_OPTIONS, async () => {
+  await withServer(async ({ server }) => {
+    const replies = [
+      await request(server, withToken(server, '/')),
+      await request(server, '/assets/app.js', { headers: cookie(server.token) }),
+      await request(server, '/missing', { headers: cookie(server.token) }),
+      await request(server, '/'),
+      await request(server, '/', { headers: { Host: 'evil.example' } }),
+    ];
+    for (const r of replies) {
+      const csp = String(r.headers['content-security-policy']);
+      for (const directive of ["default-src 'self'", "script-src 'self'", "connect-src 'self'", "object-src 'none'", "frame-ancestors 'none'", "base-uri 'none'", "form-action 'none'"]) {
+        assert.ok(csp.includes(directive), `${r.status}: CSP has ${directive}`);
+      }
+      assert.equal(r.headers['x-content-type-options'], 'nosniff');
+      assert.equal(r.headers['referrer-policy'], 'no-referrer');
+      assert.equal(r.headers['cache-control'], 'no-store');
+    }
+  });
+});
+
+test('/healthz answers ok when authorised', TEST_OPTIONS, async () => {
+  await withServer(async ({ server }) => {
+    const r = await request(server, withToken(server, '/healthz'));
+    assert.equal(r.status, 200);
+    assert.equal(r.body.trim(), 'ok');
+  });
+});
+
+test('startServer refuses a staticDir that does not exist and a weak token', TEST_OPTIONS, async () => {
+  const api = new FakeApi();
+  await assert.rejects(startServer({ api, staticDir: path.join(os.tmpdir(), 'framescope-no-such-dir') }), /not a directory/);
+  await assert.rejects(startServer({ api, staticDir: os.tmpdir(), token: 'short' }), /token/);
+  await assert.rejects(startServer({ api, staticDir: os.tmpdir(), token: 'has spaces and; semicolons' }), /token/);
+});
+
+test('an IPv6 host is bracketed in the URL', TEST_OPTIONS, async (t) => {
+  const { base, staticDir } = makeStaticDir();
+  let server: RunningServer;
+  try {
+    server = await startServer({ api: new FakeApi(), staticDir, host: '::1' });
+  } catch (e) {
+    fs.rmSync(base, { recursive: true, force: true });
+    if ((e as NodeJS.ErrnoException).code === 'EADDRNOTAVAIL') return t.skip('no IPv6 loopback here');
+    throw e;
+  }
+  try {
+    assert.equal(server.url, `http://[::1]:${server.port}/?token=${server.token}`);
+    assert.equal((await request(server, withToken(server, '/'))).status, 200);
+  } finally {
+    await server.close();
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+});
+
+// ---------------------------------------------------------------------------------------
+// The WebSocket protocol
+
+test('a call round-trips: listDomains, and binary stays binary', TEST_OPTIONS, async () => {
+  await withServer(async ({ server, api }) => {
+    const client = await WireClient.open(server);
+    const r = await client.call('listDomains', []);
+    assert.equal(r.t, 'result');
+    assert.deepEqual(r.t === 'result' && r.value, FAKE_DOMAINS);
+    assert.deepEqual(api.calls.at(-1), { method: 'listDomains', args: [] });
+
+    const before = server.stats().bytesSent;
+    const read = await client.call('readFrame', [{ domain: 3, gfn: 7 }]);
+    assert.equal(read.t, 'result');
+    const bytes = (read.t === 'result' && (read.value as { bytes: unknown }).bytes);
+    assert.ok(bytes instanceof Uint8Array, 'frame bytes arrive as binary');
+    assert.deepEqual(new Uint8Array(bytes), fakeFrameBytes(7));
+    assert.ok(server.stats().bytesSent - before < 4096 + 200, 'a frame costs its 4 KiB plus a little, not a JSON array');
+    assert.equal(client.textFramesReceived, 0);
+    client.close();
+  });
+});
+
+test('a call with bad arguments gets the one-line validation error; the socket still works', TEST_OPTIONS, async () => {
+  await withServer(async ({ server, api }) => {
+    const client = await WireClient.open(server);
+    const bad = await client.call('startScan', [{ domain: 'three' }]);
+    assert.equal(bad.t, 'error');
+    if (bad.t !== 'error') return;
+    assert.equal(bad.error.name, 'ApiValidationError');
+    assert.equal(bad.error.code, 'EINVAL');
+    assert.match(bad.error.message, /^startScan: argument 0\.domain: /);
+    assert.ok(!bad.error.message.includes('\n'));
+
+    const unknown = await client.call('deleteEverything', []);
+    assert.equal(unknown.t === 'error' && unknown.error.name, 'ApiValidationError');
+    assert.match(unknown.t === 'error' ? unknown.error.message : '', /no such method/);
+    assert.ok(!api.calls.some((c) => c.method === 'startScan'), 'nothing invalid reached the api');
+
+    const failing = await client.call('readFrame', [{ domain: 3, gfn: FAKE_BAD_GFN }]);
+    assert.deepEqual(failing.t === 'error' && failing.error, FAKE_FRAME_ERROR, 'the api error keeps its name and code');
+
+    assert.equal((await client.call('listDomains', [])).t, 'result');
+    client.close();
+  });
+});
+
+test('garbage, text frames and malformed messages get error replies, not a crash', TEST_OPTIONS, async () => {
+  await withServer(async ({ server }) => {
+    const client = await WireClient.open(server);
+    const expectProtocolError = async (what: string, id: number, pattern: RegExp) => {
+      const r = await client.reply();
+      assert.equal(r.t, 'error', what);
+      if (r.t !== 'error') return;
+      assert.equal(r.id, id, what);
+      assert.equal(r.error.code, 'EPROTO', what);
+      assert.match(r.error.message, pattern, what);
+    };
+
+    client.ws.send(Buffer.from([0xc1, 0xff, 0x00]));
+    await expectProtocolError('garbage bytes', -1, /not MessagePack/);
+    client.ws.send(Buffer.from([0x92, 0x01]));
+    await expectProtocolError('a truncated value', -1, /not MessagePack/);
+    client.ws.send(JSON.stringify({ t: 'call', id: 1, method: 'listDomains', args: [] }));
+    await expectProtocolError('a text frame', -1, /text frames/);
+    client.send([1, 2, 3]);
+    await expectProtocolError('an array', -1, /map/);
+    client.send({ t: 'call', method: 'listDomains', args: [] });
+    await expectProtocolError('no id', -1, /id/);
+    client.send({ t: 'call', id: 'x', method: 'listDomains', args: [] });
+    await expectProtocolError('a string id', -1, /id/);
+    client.send({ t: 'call', id: 1.5, method: 'listDomains', args: [] });
+    await expectProtocolError('a fractional id', -1, /id/);
+    client.send({ id: 41, method: 'listDomains', args: [] });
+    await expectProtocolError('no t', 41, /message type/);
+    client.send({ t: 'result', id: 42, value: 1 });
+    await expectProtocolError('a wrong t', 42, /message type/);
+    client.send({ t: 'call', id: 43, method: 'listDomains', args: 'not an array' });
+    const r = await client.reply();
+    assert.match(r.t === 'error' ? r.error.message : '', /arguments must be an array/);
+
+    assert.equal((await client.call('listDomains', [])).t, 'result', 'the connection is still usable');
+    client.close();
+  });
+});
+
+test('an oversized message closes only that connection', TEST_OPTIONS, async () => {
+  await withServer(async ({ server }) => {
+    const big = await WireClient.open(server);
+    big.ws.send(Buffer.alloc(1024 * 1024 + 1));
+    assert.equal(await withTimeout(big.closed, 'the close'), 1009);
+    const other = await WireClient.open(server);
+    assert.equal((await other.call('listDomains', [])).t, 'result');
+    other.close();
+  });
+});
+
+test('calls in flight per connection are capped; the others all complete', TEST_OPTIONS, async () => {
+  await withServer(async ({ server, api }) => {
+    const client = await WireClient.open(server);
+    api.hold();
+    const total = 65;
+    for (let id = 1; id <= total; id++) client.send({ t: 'call', id, method: 'listDomains', args: [] });
+    await client.until(() => client.replies.length === 1, 'the refusal');
+    const refused = client.replies.shift()!;
+    assert.equal(refused.t === 'error' && refused.error.code, 'EBUSY');
+    assert.equal(refused.id, total);
+    api.release();
+    await client.until(() => client.replies.length === total - 1, 'the held calls');
+    assert.ok(client.replies.every((r) => r.t === 'result'));
+    client.close();
+  });
+});
+
+test('scan events reach every client; stats count chunk frames and bytes; close unsubscribes', TEST_OPTIONS, async () => {
+  await withServer(async ({ server, api }) => {
+    const a = await WireClient.open(server);
+    const b = await WireClient.open(server);
+    await a.call('listDomains', []);
+    await b.call('listDomains', []);
+    assert.equal(api.listenerCount, 2);
+    assert.equal(server.stats().connections, 2);
+
+    const frames = [65536, 65536, 1000];
+    let first = 0;
+    for (const n of frames) {
+      api.emit(chunkEvent('s1', first, n));
+      first += n;
+    }
+    await a.until(() => a.events.length === frames.length, 'the chunks');
+    await b.until(() => b.events.length === frames.length, 'the chunks');
+    const got = a.events[2] as ScanChunk;
+    assert.equal(got.type, 'chunk');
+    assert.equal(got.first, 131072);
+    assert.ok(got.codes instanceof Uint8Array);
+    assert.deepEqual(new Uint8Array(got.codes), chunkEvent('s1', 131072, 1000).codes);
+
+    const stats = server.stats();
+    const sent = 2 * frames.reduce((x, y) => x + y, 0);
+    assert.equal(stats.chunkFrames, sent);
+    assert.ok(stats.chunkBytesSent >= sent, 'at least a byte per frame');
+    assert.ok(stats.chunkBytesSent <= sent + 2 * frames.length * 200, `about a byte per frame, not ${stats.chunkBytesSent / sent}`);
+    assert.ok(stats.bytesSent > stats.chunkBytesSent, 'bytesSent counts the call replies too');
+
+    a.close();
+    await withTimeout(a.closed, 'the close');
+    await b.until(() => api.listenerCount === 1, 'the unsubscribe');
+    assert.equal(server.stats().connections, 1);
+    b.close();
+  });
+});
+
+test('close() stops listening and closes the clients', TEST_OPTIONS, async () => {
+  const { base, staticDir } = makeStaticDir();
+  const api = new FakeApi();
+  const server = await startServer({ api, staticDir });
+  try {
+    const client = await WireClient.open(server);
+    await withTimeout(server.close(), 'close()');
+    assert.equal(await withTimeout(client.closed, 'the client close'), 1001);
+    assert.equal(api.listenerCount, 0);
+    await assert.rejects(request(server, '/'), { code: 'ECONNREFUSED' });
+    await server.close();
+  } finally {
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+});
+
+// ---------------------------------------------------------------------------------------
+// The browser client (renderer/transport/ws-client.ts)
+
+test('ws-client: the WebSocket URL comes from the page location and its token', TEST_OPTIONS, () => {
+  const { webSocketUrlFromLocation } = loadWsClient();
+  assert.equal(webSocketUrlFromLocation({ protocol: 'http:', host: '127.0.0.1:8080', search: '?token=abc_-1' }), 'ws://127.0.0.1:8080/api?token=abc_-1');
+  assert.equal(webSocketUrlFromLocation({ protocol: 'https:', host: '[::1]:443', search: '?x=1&token=a%2Bb' }), 'wss://[::1]:443/api?token=a%2Bb');
+  assert.equal(webSocketUrlFromLocation({ protocol: 'http:', host: 'localhost:9000', search: '' }), 'ws://localhost:9000/api');
+});
+
+test('ws-client: every method works against the server, errors keep name and code', TEST_OPTIONS, async () => {
+  await withServer(async ({ server, api }) => {
+    const client = await connectClient(server);
+    try {
+      assert.equal((await client.hostInfo()).description, 'fake api');
+      assert.deepEqual(await client.listDomains(), FAKE_DOMAINS);
+      const started = await client.startScan({ domain: 3, first: undefined, last: 0xff });
+      assert.equal(started.frames, 0x100);
+      assert.deepEqual(api.calls.at(-1), { method: 'startScan', args: [{ domain: 3, last: 0xff }] }, 'undefined fields are left out, not sent as nil');
+      assert.equal(await client.stopScan(started.scanId), undefined);
+      const read = await client.readFrame({ domain: 3, gfn: 9 });
+      assert.ok(read.bytes instanceof Uint8Array);
+      assert.deepEqual(new Uint8Array(read.bytes), fakeFrameBytes(9));
+
+      await assert.rejects(client.readFrame({ domain: 3, gfn: FAKE_BAD_GFN }), FAKE_FRAME_ERROR);
+      await assert.rejects(client.startScan({ domain: -1 }), (e: Error & { code?: string }) =>
+        e.name === 'ApiValidationError' && e.code === 'EINVAL' && /^startScan: argument 0\.domain/.test(e.message));
+    } finally {
+      client.close();
+    }
+  });
+});
+
+test('ws-client: scan events reach its listeners until they unsubscribe', TEST_OPTIONS, async () => {
+  await withServer(async ({ server, api }) => {
+    const client = await connectClient(server);
+    try {
+      const got: ScanEvent[] = [];
+      const off = client.onScanEvent((e) => got.push(e));
+      await client.listDomains(); // the server has subscribed once a call has round-tripped
+      api.emit(chunkEvent('s9', 0, 4096));
+      await client.listDomains(); // replies follow events sent before them
+      assert.equal(got.length, 1);
+      const chunk = got[0] as ScanChunk;
+      assert.equal(chunk.scanId, 's9');
+      assert.ok(chunk.codes instanceof Uint8Array);
+      assert.equal(chunk.codes.length, 4096);
+
+      off();
+      api.emit(chunkEvent('s9', 4096, 16));
+      await client.listDomains();
+      assert.equal(got.length, 1);
+    } finally {
+      client.close();
+    }
+  });
+});
+
+test('ws-client: losing the server rejects pending calls and reports the state', TEST_OPTIONS, async () => {
+  const { base, staticDir } = makeStaticDir();
+  const api = new FakeApi();
+  const server = await startServer({ api, staticDir });
+  try {
+    const client = await connectClient(server);
+    const states: string[] = [];
+    client.onConnectionChange((s) => states.push(s));
+    assert.deepEqual(states, ['open']);
+    api.hold();
+    const pending = client.listDomains();
+    await withTimeout((async () => { while (api.calls.length === 0) await new Promise((r) => setTimeout(r, 5)); })(), 'the call');
+    const closed = server.close();
+    await assert.rejects(pending, { name: 'ConnectionError' });
+    assert.deepEqual(states, ['open', 'closed']);
+    await assert.rejects(client.hostInfo(), { name: 'ConnectionError' });
+    api.release();
+    await closed;
+  } finally {
+    api.release();
+    await server.close();
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('ws-client: a refused connection rejects without echoing the token', TEST_OPTIONS, async () => {
+  await withServer(async ({ server }) => {
+    const { connectWebSocketApi } = loadWsClient();
+    const wrong = 'W'.repeat(43);
+    await assert.rejects(connectWebSocketApi(wsUrl(server, `?token=${wrong}`)), (e: Error) =>
+      e.name === 'ConnectionError' && !e.message.includes(wrong));
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Against the real inspector (mapper worker, simulated host)
+
+test('real inspector over the WebSocket: a scan of domain 3 arrives whole and matches its summary', TEST_OPTIONS, async () => {
+  const { base, staticDir } = makeStaticDir();
+  const inspector = await startInspector({ backend: 'sim', simClock: 'stepped' });
+  const server = await startServer({ api: inspector, staticDir });
+  const client = await connectClient(server);
+  try {
+    const chunks: ScanChunk[] = [];
+    const first = 0;
+    const last = 0xffff;
+    const summary = await withTimeout(scanToEnd(client, { domain: 3, first, last }, (c) => chunks.push(c)), 'the scan');
+
+    assert.equal(summary.error, null);
+    assert.equal(summary.scanned, last - first + 1);
+    let next = first;
+    const counts = { mapped: 0, paged: 0, invalid: 0 };
+    for (const c of chunks) {
+      assert.ok(c.codes instanceof Uint8Array);
+      assert.equal(c.first, next, 'chunks are contiguous and in order');
+      next += c.codes.length;
+      for (const code of c.codes) {
+        const s = statusOf(code);
+        assert.notEqual(s, 'unscanned');
+        if (s !== 'unscanned') counts[s]++;
+      }
+    }
+    assert.equal(next, last + 1, 'the chunks end at the last frame');
+    assert.deepEqual(counts, summary.counts);
+    assert.ok(counts.mapped > 0 && counts.paged > 0, 'the simulated guest has both mapped and paged frames');
+
+    const stats = server.stats();
+    assert.equal(stats.chunkFrames, last - first + 1);
+    assert.ok(stats.chunkBytesSent / stats.chunkFrames <= 1.05, `${stats.chunkBytesSent} bytes for ${stats.chunkFrames} frames`);
+  } finally {
+    client.close();
+    await server.close();
+    await inspector.close();
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+});
