@@ -122,3 +122,71 @@ test('--help and --version', () => {
   assert.match(framescope('--version').out, /^framescope \d+\.\d+\.\d+/);
   assert.equal(framescope().code, 2);
 });
+
+test('scan --out writes a snapshot, CSV or JSON; diff compares two snapshots', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fs-cli-out-'));
+  const a = path.join(dir, 'a.fsnap');
+  const b = path.join(dir, 'b.fsnap');
+  const csv = path.join(dir, 'a.csv');
+  const json = path.join(dir, 'a.json');
+  const scan = (out: string) => framescope('--sim-clock', 'stepped', 'scan', '--domain', '3', '--range', '0-0xffff', '--json', '--out', out);
+  const summary = JSON.parse(scan(a).out);
+  assert.equal(scan(b).code, 0);
+  assert.equal(scan(csv).code, 0);
+  assert.equal(scan(json).code, 0);
+  const runs = fs.readFileSync(csv, 'utf8').trimEnd().split('\n').slice(1).map((l) => l.split(','));
+  assert.equal(runs.reduce((n, r) => n + Number(r[2]), 0), 0x10000);
+  assert.equal(runs.filter((r) => r[3] === 'paged').reduce((n, r) => n + Number(r[2]), 0), summary.counts.paged);
+  const exported = JSON.parse(fs.readFileSync(json, 'utf8'));
+  assert.deepEqual(exported.counts, summary.counts);
+  // the frozen host scanned twice: no differences
+  const same = JSON.parse(framescope('diff', a, b, '--json').out);
+  assert.equal(same.compared, 0x10000);
+  assert.equal(same.changed, 0);
+  assert.equal(same.a.domain.name, 'web-01');
+  const table = framescope('diff', a, b);
+  assert.match(table.out, /compared 65536 frames \(gfn 0x0-0xffff\), 0 changed/);
+  // against a snapshot taken on a running host, paged frames come and go
+  const c = path.join(dir, 'c.fsnap');
+  assert.equal(framescope('scan', '--domain', '3', '--range', '0-0xffff', '--out', c).code, 0);
+  const moved = JSON.parse(framescope('diff', a, c, '--json').out);
+  assert.equal(moved.changed, Object.values(moved.transitions as Record<string, number>).reduce((x, y) => x + y, 0));
+  const bad = path.join(dir, 'bad.fsnap');
+  fs.writeFileSync(bad, fs.readFileSync(a).subarray(0, 100));
+  const r = framescope('diff', a, bad);
+  assert.equal(r.code, 1);
+  assert.match(oneErrorLine(r.err), /bad\.fsnap: truncated/);
+  const wrongExt = framescope('scan', '--domain', '3', '--out', path.join(dir, 'x.txt'));
+  assert.equal(wrongExt.code, 2);
+  assert.match(oneErrorLine(wrongExt.err), /must end in \.fsnap \(snapshot\), \.csv or \.json/);
+});
+
+test('serve: prints a URL with a token; the UI loads with it and not without', async () => {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [CLI, '--sim-clock', 'stepped', 'serve', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+        const m = /open (http:\/\/\S+)/.exec(out);
+        if (m) resolve(m[1]);
+      });
+      child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+    });
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{20,}$/);
+    assert.equal((await fetch(url)).status, 200);
+    assert.equal((await fetch(url.replace(/\?token=.*/, ''))).status, 401);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGINT');
+    assert.equal(await exited, 0);
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
+
+test('serve --listen: a bad address is a usage error', () => {
+  const r = framescope('serve', '--listen', 'nowhere');
+  assert.equal(r.code, 2);
+  assert.match(oneErrorLine(r.err), /--listen: 'nowhere' is not HOST:PORT/);
+});
