@@ -23,6 +23,8 @@ export interface BackendOptions {
   /** Stepped: the simulated host's clock stands still, so paging freezes and scans repeat exactly. */
   simClock?: 'realtime' | 'stepped';
   devicePath?: string;
+  /** Serve one domain only; the privcmd descriptor is restricted to it (IOCTL_PRIVCMD_RESTRICT). */
+  onlyDomain?: number;
 }
 
 /** Why framescope cannot use the device, with what to do about it, in one line. */
@@ -45,12 +47,13 @@ export async function openFrameSource(options: BackendOptions = {}): Promise<Fra
   return resolveBackend(options) === 'xen' ? openXen(options) : openSim(options);
 }
 
-function openXen(options: BackendOptions): FrameSource {
+async function openXen(options: BackendOptions): Promise<FrameSource> {
   const devicePath = options.devicePath ?? PRIVCMD_PATH;
   try {
-    return PrivcmdFrameSource.open({
+    return await PrivcmdFrameSource.open({
       syscalls: loadLibc(),
       devicePath,
+      onlyDomain: options.onlyDomain,
       description: { backend: 'xen', simulated: false, description: devicePath },
       listDomains: async () => {
         const client = await connectXenstore();
@@ -66,7 +69,7 @@ function openXen(options: BackendOptions): FrameSource {
   }
 }
 
-function openSim(options: BackendOptions): FrameSource {
+function openSim(options: BackendOptions): Promise<FrameSource> {
   const emu = loadEmulator();
   // The clock first: a stepped clock must be set before paging starts on the new host.
   if (options.simConfig) {
@@ -79,6 +82,7 @@ function openSim(options: BackendOptions): FrameSource {
   const what = options.simConfig ? `host from ${options.simConfig}` : 'built-in default host';
   return PrivcmdFrameSource.open({
     syscalls: emu.syscalls,
+    onlyDomain: options.onlyDomain,
     description: { backend: 'sim', simulated: true, description: `simulated Xen host (privcmd emulator, ${what})` },
     listDomains: async (): Promise<ListedDomain[]> =>
       emu.domains().map((d) => ({

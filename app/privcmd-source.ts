@@ -2,6 +2,11 @@
  * Frames from /dev/xen/privcmd: the real device through libc, or the emulator through the
  * same calls. Domain names and sizes come from a lister (xenstore on a real host, the
  * emulator's host model on the simulated one); frame counts always come from the hypervisor.
+ *
+ * Frames of a domain are mapped through a descriptor restricted to that domain
+ * (IOCTL_PRIVCMD_RESTRICT), so that a bug or a hostile request can never reach another
+ * domain through it; the unrestricted descriptor only asks for sizes. With `onlyDomain`, the
+ * whole source serves one domain and even that descriptor is restricted.
  */
 import { PrivcmdDevice, PRIVCMD_PATH } from '../native/privcmd-device';
 import { errno, SyscallError, Syscalls } from '../native/syscalls';
@@ -23,18 +28,38 @@ export interface PrivcmdSourceOptions {
   description: SourceDescription;
   listDomains: () => Promise<ListedDomain[]>;
   devicePath?: string;
+  /** Serve this domain only: every other domain is refused, and the device is restricted. */
+  onlyDomain?: number;
 }
 
 export const DEFAULT_RETRY_TIMEOUT_MS = 2000;
+/** Restricted descriptors kept open; the least recently used beyond this is closed. */
+const MAX_DOMAIN_DEVICES = 16;
 
 export class PrivcmdFrameSource implements FrameSource {
   private readonly frameCounts = new Map<number, number>();
+  private readonly domainDevices = new Map<number, PrivcmdDevice>();
+  private lastAbi: PrivcmdAbiName | null = null;
+  private forcedAbi: PrivcmdAbiName | null = null;
+  /** Kernels before Linux 4.11 have no IOCTL_PRIVCMD_RESTRICT: then the main descriptor maps. */
+  private restrictWorks = true;
 
   private constructor(private readonly device: PrivcmdDevice, private readonly options: PrivcmdSourceOptions) {}
 
   /** Opens the device; a missing device or a refused open is a SyscallError naming the path. */
-  static open(options: PrivcmdSourceOptions): PrivcmdFrameSource {
-    return new PrivcmdFrameSource(PrivcmdDevice.open(options.syscalls, options.devicePath ?? PRIVCMD_PATH), options);
+  static async open(options: PrivcmdSourceOptions): Promise<PrivcmdFrameSource> {
+    const source = new PrivcmdFrameSource(PrivcmdDevice.open(options.syscalls, options.devicePath ?? PRIVCMD_PATH), options);
+    if (options.onlyDomain !== undefined) {
+      try {
+        // sizes first: a restricted descriptor may not make hypercalls any more
+        await source.frameCount(options.onlyDomain);
+        source.device.restrict(options.onlyDomain);
+      } catch (e) {
+        source.device.close();
+        throw e;
+      }
+    }
+    return source;
   }
 
   describe(): SourceDescription {
@@ -42,20 +67,26 @@ export class PrivcmdFrameSource implements FrameSource {
   }
 
   get abi(): PrivcmdAbiName | null {
-    return this.device.detectedAbi;
+    return this.lastAbi;
   }
 
   /** For tests and for comparing the two ioctls on one host. */
   forceAbi(abi: PrivcmdAbiName): void {
+    this.forcedAbi = abi;
     this.device.forceAbi(abi);
+    for (const d of this.domainDevices.values()) d.forceAbi(abi);
   }
 
   async listDomains(): Promise<DomainInfo[]> {
     const listed = await this.options.listDomains();
-    return listed.map((d) => ({ ...d, frames: this.tryFrameCount(d.id) }));
+    const only = this.options.onlyDomain;
+    return listed.filter((d) => only === undefined || d.id === only).map((d) => ({ ...d, frames: this.knownOrAskedFrameCount(d.id) }));
   }
 
   async frameCount(domain: number): Promise<number> {
+    this.checkAllowed(domain);
+    const known = this.options.onlyDomain === domain ? this.frameCounts.get(domain) : undefined;
+    if (known !== undefined) return known;
     try {
       const frames = this.device.maximumGpfn(domain) + 1;
       this.frameCounts.set(domain, frames);
@@ -68,13 +99,14 @@ export class PrivcmdFrameSource implements FrameSource {
 
   async mapFrames(domain: number, first: number, count: number, options: MapFramesOptions): Promise<MappedFrames> {
     await this.checkRange(domain, first, count);
-    const result = await this.device.mapBatch(domain, gfnArray(first, count), {
+    const result = await this.deviceFor(domain).mapBatch(domain, gfnArray(first, count), {
       paged: options.mode === 'retry'
         ? { mode: 'retry', timeoutMs: options.retryTimeoutMs ?? DEFAULT_RETRY_TIMEOUT_MS }
         : { mode: 'observe' },
       copy: options.copy,
       signal: options.signal,
     });
+    this.lastAbi = result.abi;
     return {
       codes: result.codes,
       contents: result.contents,
@@ -85,22 +117,56 @@ export class PrivcmdFrameSource implements FrameSource {
     };
   }
 
-  /** Restricts the descriptor to one domain (IOCTL_PRIVCMD_RESTRICT); sizes must be known first. */
-  restrict(domain: number): void {
-    this.device.restrict(domain);
-  }
-
   async close(): Promise<void> {
+    for (const d of this.domainDevices.values()) d.close();
+    this.domainDevices.clear();
     this.device.close();
   }
 
-  private tryFrameCount(domain: number): number | null {
+  private checkAllowed(domain: number): void {
+    const only = this.options.onlyDomain;
+    if (only !== undefined && domain !== only) throw new UnknownDomainError(domain, `this framescope serves domain ${only} only`);
+  }
+
+  /** A descriptor restricted to `domain`, opened on first use. */
+  private deviceFor(domain: number): PrivcmdDevice {
+    if (this.options.onlyDomain !== undefined || !this.restrictWorks) return this.device;
+    let d = this.domainDevices.get(domain);
+    if (d) {
+      // most recently used last, so the first is the one to close
+      this.domainDevices.delete(domain);
+      this.domainDevices.set(domain, d);
+      return d;
+    }
+    d = PrivcmdDevice.open(this.options.syscalls, this.options.devicePath ?? PRIVCMD_PATH);
+    try {
+      d.restrict(domain);
+    } catch (e) {
+      d.close();
+      if (e instanceof SyscallError && (e.errno === errno.ENOTTY || e.errno === errno.EINVAL)) {
+        this.restrictWorks = false;
+        return this.device;
+      }
+      throw e;
+    }
+    if (this.forcedAbi) d.forceAbi(this.forcedAbi);
+    this.domainDevices.set(domain, d);
+    if (this.domainDevices.size > MAX_DOMAIN_DEVICES) {
+      const [oldest, device] = this.domainDevices.entries().next().value!;
+      device.close();
+      this.domainDevices.delete(oldest);
+    }
+    return d;
+  }
+
+  private knownOrAskedFrameCount(domain: number): number | null {
+    if (this.options.onlyDomain === domain) return this.frameCounts.get(domain) ?? null;
     try {
       const frames = this.device.maximumGpfn(domain) + 1;
       this.frameCounts.set(domain, frames);
       return frames;
     } catch {
-      return null; // the hypervisor would not say (restricted descriptor, domain gone)
+      return null; // the hypervisor would not say (domain gone meanwhile)
     }
   }
 
@@ -109,6 +175,7 @@ export class PrivcmdFrameSource implements FrameSource {
    * numbers at or above 2^40 onto low frames instead of refusing them.
    */
   private async checkRange(domain: number, first: number, count: number): Promise<void> {
+    this.checkAllowed(domain);
     if (!Number.isSafeInteger(first) || first < 0 || !Number.isSafeInteger(count) || count < 1) {
       throw new RangeError(`bad frame range: first ${first}, count ${count}`);
     }

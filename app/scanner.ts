@@ -7,7 +7,6 @@ import { constants } from 'node:os';
 
 import type { PrivcmdAbiName, ScanMode, ScanRequest, ScanSummary } from './api';
 import type { FrameSource } from './frame-source';
-import { UnknownDomainError } from './frame-source';
 import { CODE_UNSCANNED, FrameTally } from './frame-status';
 import { hex } from './numbers';
 
@@ -93,7 +92,8 @@ export async function runScan(source: FrameSource, plan: ScanPlan, emit: (chunk:
       error = `scan stopped at gfn ${hex(gfn)}: ${(e as Error).message}`;
       break;
     }
-    if (isEveryFrame(codes, constants.errno.ESRCH) && (await domainVanished(source, plan.domain))) {
+    // Xen answers ESRCH in every slot only when the domain does not exist (any more).
+    if (isEveryFrame(codes, constants.errno.ESRCH)) {
       error = `domain ${plan.domain} no longer exists (every frame from ${hex(gfn)} answered ESRCH)`;
       break;
     }
@@ -130,15 +130,6 @@ export async function runScan(source: FrameSource, plan: ScanPlan, emit: (chunk:
 function isEveryFrame(codes: Uint8Array, code: number): boolean {
   for (let i = 0; i < codes.length; i++) if (codes[i] !== code) return false;
   return codes.length > 0;
-}
-
-async function domainVanished(source: FrameSource, domain: number): Promise<boolean> {
-  try {
-    await source.frameCount(domain);
-    return false;
-  } catch (e) {
-    return e instanceof UnknownDomainError;
-  }
 }
 
 /** A status array for a range nobody has scanned yet. */

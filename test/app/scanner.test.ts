@@ -9,9 +9,9 @@ import { PrivcmdFrameSource } from '../../app/privcmd-source';
 import { ChunkOut, planScan, runScan } from '../../app/scanner';
 import { LAYOUT, testHost, TEST_DOMID, TEST_FRAMES } from '../fakes/emulator-host';
 
-function openSource() {
+async function openSource() {
   const emu = testHost();
-  const source = PrivcmdFrameSource.open({
+  const source = await PrivcmdFrameSource.open({
     syscalls: emu.syscalls,
     description: { backend: 'sim', simulated: true, description: 'test host' },
     listDomains: async () => emu.domains().map((d) => ({ id: d.domid, name: d.name, memoryKiB: d.targetKiB, maxMemoryKiB: d.staticMaxKiB })),
@@ -20,7 +20,7 @@ function openSource() {
 }
 
 test('a scan streams contiguous chunks covering exactly the range, and its counts add up', async () => {
-  const { source } = openSource();
+  const { source } = await openSource();
   try {
     const plan = await planScan(source, { domain: TEST_DOMID, batch: 100 });
     assert.deepEqual([plan.first, plan.last], [0, TEST_FRAMES - 1]);
@@ -56,7 +56,7 @@ test('a scan streams contiguous chunks covering exactly the range, and its count
 });
 
 test('bad ranges and batches are refused before anything is mapped', async () => {
-  const { emu, source } = openSource();
+  const { emu, source } = await openSource();
   try {
     const calls = emu.stats().mmapbatchCalls;
     await assert.rejects(planScan(source, { domain: TEST_DOMID, first: 0, last: TEST_FRAMES }), /past the end of domain 7 \(last frame 0xfff\)/);
@@ -71,7 +71,7 @@ test('bad ranges and batches are refused before anything is mapped', async () =>
 });
 
 test('frame numbers past the domain are never sent, even where the hypervisor would alias them', async () => {
-  const { emu, source } = openSource();
+  const { emu, source } = await openSource();
   try {
     await assert.rejects(source.mapFrames(TEST_DOMID, 2 ** 40, 1, { mode: 'observe' }), /past the end/);
     assert.equal(emu.stats().mmapbatchCalls, 0);
@@ -81,7 +81,7 @@ test('frame numbers past the domain are never sent, even where the hypervisor wo
 });
 
 test('a stopped scan ends early, marked cancelled, with what it had', async () => {
-  const { emu, source } = openSource();
+  const { emu, source } = await openSource();
   emu.addDomain(8, 'large', DomainType.Hvm, 0x100000, 0x400000, 0x400000);
   try {
     const controller = new AbortController();
@@ -100,7 +100,7 @@ test('a stopped scan ends early, marked cancelled, with what it had', async () =
 });
 
 test('a domain destroyed mid-scan stops the scan with a clear error and keeps the frames scanned', async () => {
-  const { emu, source } = openSource();
+  const { emu, source } = await openSource();
   try {
     emu.setKnob('destroy_domid', TEST_DOMID);
     emu.setKnob('destroy_after_calls', 5);
@@ -114,7 +114,7 @@ test('a domain destroyed mid-scan stops the scan with a clear error and keeps th
 });
 
 test('a failed ioctl (EFAULT) stops the scan with the errno and the gfn', async () => {
-  const { emu, source } = openSource();
+  const { emu, source } = await openSource();
   try {
     const plan = await planScan(source, { domain: TEST_DOMID, batch: 256 });
     emu.setKnob('efault_after_calls', 3);
@@ -127,7 +127,7 @@ test('a failed ioctl (EFAULT) stops the scan with the errno and the gfn', async 
 });
 
 test('retry mode brings paged frames back and says so', async () => {
-  const { emu, source } = openSource();
+  const { emu, source } = await openSource();
   emu.setPaging(TEST_DOMID, { outPerSecond: 0, inPerSecond: 0, latencyMs: [10, 10], initialPagedFraction: 0, maxPagedFraction: 1, ringSize: 64 });
   const ticker = setInterval(() => emu.advanceClock(5), 2);
   try {
@@ -137,6 +137,43 @@ test('retry mode brings paged frames back and says so', async () => {
     assert.deepEqual(summary.retry, { retried: 16, recovered: 16, timedOutBatches: 0 });
   } finally {
     clearInterval(ticker);
+    await source.close();
+  }
+});
+
+test('each domain is mapped through a descriptor restricted to it', async () => {
+  const { emu, source } = await openSource();
+  emu.addDomain(8, 'other', DomainType.Hvm, 0x100, 0x400, 0x400);
+  try {
+    const fds = emu.stats().openFds;
+    await source.mapFrames(TEST_DOMID, 0, 4, { mode: 'observe' });
+    await source.mapFrames(TEST_DOMID, 4, 4, { mode: 'observe' });
+    assert.equal(emu.stats().openFds, fds + 1, 'one restricted descriptor for the domain, reused');
+    await source.mapFrames(8, 0, 4, { mode: 'observe' });
+    assert.equal(emu.stats().openFds, fds + 2);
+  } finally {
+    await source.close();
+  }
+  assert.equal(emu.stats().openFds, 0, 'close releases every descriptor');
+});
+
+test('a source confined to one domain refuses every other, and its device is restricted', async () => {
+  const emu = testHost();
+  emu.addDomain(8, 'other', DomainType.Hvm, 0x100, 0x400, 0x400);
+  const source = await PrivcmdFrameSource.open({
+    syscalls: emu.syscalls,
+    description: { backend: 'sim', simulated: true, description: 'test host' },
+    listDomains: async () => emu.domains().map((d) => ({ id: d.domid, name: d.name, memoryKiB: d.targetKiB, maxMemoryKiB: d.staticMaxKiB })),
+    onlyDomain: TEST_DOMID,
+  });
+  try {
+    assert.deepEqual((await source.listDomains()).map((d) => [d.id, d.frames]), [[TEST_DOMID, TEST_FRAMES]]);
+    assert.equal(await source.frameCount(TEST_DOMID), TEST_FRAMES);
+    await assert.rejects(source.frameCount(8), /domain 8: this framescope serves domain 7 only/);
+    await assert.rejects(source.mapFrames(8, 0, 1, { mode: 'observe' }), UnknownDomainError);
+    assert.equal((await source.mapFrames(TEST_DOMID, 0, 1, { mode: 'observe' })).codes[0], 0);
+    assert.equal(emu.stats().openFds, 1, 'a single descriptor, restricted to the domain');
+  } finally {
     await source.close();
   }
 });

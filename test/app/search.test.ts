@@ -5,14 +5,14 @@ import { PrivcmdFrameSource } from '../../app/privcmd-source';
 import { parsePattern, PatternError, SearchHit, searchFrames } from '../../app/search';
 import { LAYOUT, MARKER, MARKER_GFN, MARKER_OFFSET, testHost, TEST_DOMID } from '../fakes/emulator-host';
 
-function setup() {
+async function setup() {
   const emu = testHost();
   const text = (s: string) => new TextEncoder().encode(s);
   emu.plant(TEST_DOMID, 0x2f, 4090, text('STRADDLE-ME')); // 0x2f and 0x30 are both mapped
   emu.plant(TEST_DOMID, LAYOUT.paged[0] - 1, 4090, text('HALF-GONE')); // the next frame is paged out
   emu.plant(TEST_DOMID, 0x40, 0, Buffer.from('Ünïcode-marker', 'utf16le'));
   emu.plant(TEST_DOMID, 0x41, 4095, Buffer.from('deadbeef', 'hex')); // straddles 0x41/0x42
-  const source = PrivcmdFrameSource.open({
+  const source = await PrivcmdFrameSource.open({
     syscalls: emu.syscalls,
     description: { backend: 'sim', simulated: true, description: 'test' },
     listDomains: async () => [],
@@ -21,7 +21,7 @@ function setup() {
 }
 
 async function find(pattern: Uint8Array, extra: { maxHits?: number; batch?: number } = {}) {
-  const { source } = setup();
+  const { source } = await setup();
   const hits: SearchHit[] = [];
   try {
     const summary = await searchFrames(source, { domain: TEST_DOMID, first: 0, last: 0x7ff, pattern, onHits: (h) => hits.push(...h), ...extra });
@@ -70,7 +70,7 @@ test('hits are capped, and the summary says so', async () => {
 });
 
 test('a search can be cancelled', async () => {
-  const { source } = setup();
+  const { source } = await setup();
   const controller = new AbortController();
   controller.abort();
   const summary = await searchFrames(source, { domain: TEST_DOMID, first: 0, last: 0x7ff, pattern: parsePattern({ text: 'x' }), signal: controller.signal });
