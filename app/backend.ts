@@ -9,6 +9,7 @@ import { PRIVCMD_PATH } from '../native/privcmd-device';
 import { errno, loadLibc, SyscallError } from '../native/syscalls';
 import type { FrameSource } from './frame-source';
 import { ListedDomain, PrivcmdFrameSource } from './privcmd-source';
+import { DEFAULT_SOCKET_PATH } from './socket-path';
 import { applySimHostConfig, loadSimHostConfigFile } from './sim-config';
 import { connectXenstore, listXenstoreDomains } from './xenstore';
 
@@ -49,24 +50,20 @@ export async function openFrameSource(options: BackendOptions = {}): Promise<Fra
 
 async function openXen(options: BackendOptions): Promise<FrameSource> {
   const devicePath = options.devicePath ?? PRIVCMD_PATH;
-  try {
-    return await PrivcmdFrameSource.open({
-      syscalls: loadLibc(),
-      devicePath,
-      onlyDomain: options.onlyDomain,
-      description: { backend: 'xen', simulated: false, description: devicePath },
-      listDomains: async () => {
-        const client = await connectXenstore();
-        try {
-          return await listXenstoreDomains(client);
-        } finally {
-          client.close();
-        }
-      },
-    });
-  } catch (e) {
-    throw explainOpenFailure(e, devicePath);
-  }
+  return explainOpen(devicePath, PrivcmdFrameSource.open({
+    syscalls: loadLibc(),
+    devicePath,
+    onlyDomain: options.onlyDomain,
+    description: { backend: 'xen', simulated: false, description: devicePath },
+    listDomains: async () => {
+      const client = await connectXenstore();
+      try {
+        return await listXenstoreDomains(client);
+      } finally {
+        client.close();
+      }
+    },
+  }));
 }
 
 function openSim(options: BackendOptions): Promise<FrameSource> {
@@ -80,7 +77,7 @@ function openSim(options: BackendOptions): Promise<FrameSource> {
     emu.loadDefaultHost(options.simSeed ?? DEFAULT_SIM_SEED);
   }
   const what = options.simConfig ? `host from ${options.simConfig}` : 'built-in default host';
-  return PrivcmdFrameSource.open({
+  return explainOpen(PRIVCMD_PATH, PrivcmdFrameSource.open({
     syscalls: emu.syscalls,
     onlyDomain: options.onlyDomain,
     description: { backend: 'sim', simulated: true, description: `simulated Xen host (privcmd emulator, ${what})` },
@@ -91,7 +88,16 @@ function openSim(options: BackendOptions): Promise<FrameSource> {
         memoryKiB: d.targetKiB,
         maxMemoryKiB: d.staticMaxKiB,
       })),
-  });
+  }));
+}
+
+/** The same explanation whichever device refused: the emulator's knobs reproduce the real ones. */
+async function explainOpen<T>(devicePath: string, opening: Promise<T>): Promise<T> {
+  try {
+    return await opening;
+  } catch (e) {
+    throw explainOpenFailure(e, devicePath);
+  }
 }
 
 export function explainOpenFailure(e: unknown, devicePath: string): Error {
@@ -100,7 +106,7 @@ export function explainOpenFailure(e: unknown, devicePath: string): Error {
     return new BackendError(`no Xen host here: ${devicePath} does not exist (use --backend sim for the simulated host)`, 'ENOENT');
   }
   if (e.errno === errno.EACCES || e.errno === errno.EPERM) {
-    return new BackendError(`permission denied opening ${devicePath}: access to privcmd is root-equivalent; run framescope serve as root and attach to it (see README, Privileges)`, e.code);
+    return new BackendError(`permission denied opening ${devicePath} (${e.code}): access to privcmd is root-equivalent; run 'sudo framescope serve --unix ${DEFAULT_SOCKET_PATH}' and attach with --attach (see README, Privileges)`, e.code);
   }
   return new BackendError(`cannot open ${devicePath}: ${e.message}`, e.code);
 }

@@ -3,6 +3,7 @@
  * The framescope command line: list domains, scan a domain's frames, dump one frame. It runs
  * the same inspector service (in the same mapper worker) as the desktop app and the server.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs, ParseArgsConfig } from 'node:util';
 
@@ -13,13 +14,15 @@ import { diffScans } from './diff';
 import { exportFormatOf, exportScan, readSnapshotFile, writeFileAtomic } from './export-files';
 import { hexDump } from './hex-dump';
 import { Inspector, startInspector } from './inspector-client';
+import { connectRemoteInspector } from './remote-inspector';
 import { scanToEnd } from './scan-to-end';
 import { DEFAULT_HOST, startServer } from './server';
 import { unscannedCodes } from './scanner';
 import type { SnapshotHeader } from './snapshot';
 import { FRAMESCOPE_VERSION } from './version';
 
-const USAGE = `usage: framescope [--backend sim|xen] [--sim-config FILE] [--sim-clock realtime|stepped] <command> [options]
+const USAGE = `usage: framescope [--backend sim|xen] [--sim-config FILE] [--sim-clock realtime|stepped]
+                  [--attach SOCKET] <command> [options]
 
 commands:
   domains [--json]                          list the host's domains
@@ -28,9 +31,16 @@ commands:
                                             map every frame of the range and count the results;
                                             --out saves a snapshot or the statuses as runs
   diff A.fsnap B.fsnap [--json]             frames that changed between two snapshots
-  serve [--listen HOST:PORT]                serve the UI and the API over HTTP (loopback by
+  serve [--listen HOST:PORT] [--domain ID|NAME]
+                                            serve the UI and the API over HTTP (loopback by
                                             default, a random token in the printed URL): how a
                                             headless dom0 is inspected over an SSH tunnel
+  serve --unix PATH [--socket-group GROUP] [--domain ID|NAME]
+                                            serve the API on a Unix socket whose permissions
+                                            decide who may connect (no token): run it as root and
+                                            attach the app or the CLI with --attach PATH, so they
+                                            never run as root. --domain confines it to one domain
+                                            (IOCTL_PRIVCMD_RESTRICT).
   read --domain ID|NAME --gfn N [--mode observe|retry]
                                             hex dump of one frame
 
@@ -45,6 +55,7 @@ export class UsageError extends Error {}
 
 const GLOBAL_OPTIONS = {
   backend: { type: 'string' },
+  attach: { type: 'string' },
   'sim-config': { type: 'string' },
   'sim-clock': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -72,13 +83,19 @@ function parseMode(text: string | undefined): 'observe' | 'retry' | undefined {
   throw new UsageError(`--mode: '${text}' is neither observe nor retry`);
 }
 
-function backendOptions(values: { backend?: string; 'sim-config'?: string; 'sim-clock'?: string }): BackendOptions {
+interface CommandOptions extends BackendOptions {
+  /** A framescope serve --unix socket to work through instead of a device of our own. */
+  attach?: string;
+}
+
+function backendOptions(values: { backend?: string; 'sim-config'?: string; 'sim-clock'?: string; attach?: string }): CommandOptions {
   const b = values.backend;
   const clock = values['sim-clock'];
   if (b !== undefined && b !== 'sim' && b !== 'xen') throw new UsageError(`--backend: '${b}' is neither sim nor xen`);
   if (clock !== undefined && clock !== 'realtime' && clock !== 'stepped') throw new UsageError(`--sim-clock: '${clock}' is neither realtime nor stepped`);
   if ((values['sim-config'] || clock) && b === 'xen') throw new UsageError('--sim-config and --sim-clock describe a simulated host: they cannot go with --backend xen');
-  return { backend: (b ?? 'auto') as BackendChoice, simConfig: values['sim-config'], simClock: clock };
+  if (values.attach && (b || values['sim-config'] || clock)) throw new UsageError('--attach uses the backend of the framescope serve it attaches to: it cannot go with --backend, --sim-config or --sim-clock');
+  return { backend: (b ?? 'auto') as BackendChoice, simConfig: values['sim-config'], simClock: clock, attach: values.attach };
 }
 
 export async function resolveDomain(inspector: Inspector, text: string): Promise<DomainInfo> {
@@ -104,11 +121,11 @@ const defaultIo: Io = {
   isTTY: !!process.stderr.isTTY,
 };
 
-async function withInspector<T>(options: BackendOptions, io: Io, body: (inspector: Inspector) => Promise<T>): Promise<T> {
-  if (options.backend === 'auto' && resolveBackend(options) === 'sim') {
+async function withInspector<T>(options: CommandOptions, io: Io, body: (inspector: Inspector) => Promise<T>): Promise<T> {
+  if (!options.attach && options.backend === 'auto' && resolveBackend(options) === 'sim') {
     io.err('framescope: no /dev/xen/privcmd here: using the simulated host (privcmd emulator)\n');
   }
-  const inspector = await startInspector(options);
+  const inspector = options.attach ? await connectRemoteInspector(options.attach) : await startInspector(options);
   try {
     return await body(inspector);
   } finally {
@@ -278,17 +295,45 @@ export function parseListen(text: string): { host: string; port: number } {
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
-async function commandServe(args: string[], options: BackendOptions, io: Io): Promise<number> {
-  const { values } = parseArgs({ args, options: { listen: { type: 'string' } }, strict: true });
+/** A group's id from /etc/group (there is no getgrnam in Node). */
+export function groupId(name: string, groupFile = '/etc/group'): number {
+  if (/^\d+$/.test(name)) return Number(name);
+  for (const line of fs.readFileSync(groupFile, 'utf8').split('\n')) {
+    const [group, , gid] = line.split(':');
+    if (group === name && /^\d+$/.test(gid ?? '')) return Number(gid);
+  }
+  throw new UsageError(`--socket-group: no group named '${name}'`);
+}
+
+async function commandServe(args: string[], options: CommandOptions, io: Io): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { listen: { type: 'string' }, unix: { type: 'string' }, 'socket-group': { type: 'string' }, domain: { type: 'string' } },
+    strict: true,
+  });
+  if (options.attach) throw new UsageError('serve serves a device of its own: it cannot go with --attach');
+  if (values.unix && values.listen) throw new UsageError('serve listens on --unix or on --listen, not both');
+  if (values['socket-group'] && !values.unix) throw new UsageError('--socket-group goes with --unix');
   const listen = values.listen ? parseListen(values.listen) : { host: DEFAULT_HOST, port: 0 };
+  const socketGid = values['socket-group'] ? groupId(values['socket-group']) : undefined;
   const staticDir = path.join(__dirname, '..', 'ui');
-  return withInspector(options, io, async (inspector) => {
-    const server = await startServer({ api: inspector, host: listen.host, port: listen.port, staticDir });
+  let onlyDomain: number | undefined;
+  if (values.domain && /^(0x[0-9a-f]+|[0-9]+)$/i.test(values.domain)) {
+    onlyDomain = parseNumber(values.domain, '--domain');
+  } else if (values.domain) {
+    // a name needs the listing of an unconfined inspector; confinement then needs only the id
+    onlyDomain = await withInspector(options, io, async (inspector) => (await resolveDomain(inspector, values.domain!)).id);
+  }
+  return withInspector({ ...options, onlyDomain }, io, async (inspector) => {
+    const server = await startServer({ api: inspector, host: listen.host, port: listen.port, staticDir, socketPath: values.unix, socketGid });
     const info = await inspector.hostInfo();
-    if (!LOOPBACK.has(listen.host)) {
+    if (!values.unix && !LOOPBACK.has(listen.host)) {
       io.err(`framescope: warning: listening on ${listen.host}: whoever reaches this port with the token can read guest memory; prefer loopback and an SSH tunnel\n`);
     }
-    io.out(`framescope ${FRAMESCOPE_VERSION} serving ${info.description}\nopen ${server.url}\n`);
+    const scope = onlyDomain !== undefined ? ` (domain ${onlyDomain} only)` : '';
+    io.out(values.unix
+      ? `framescope ${FRAMESCOPE_VERSION} serving ${info.description}${scope}\nattach with: framescope --attach ${values.unix} ... (or the app: framescope --attach ${values.unix})\n`
+      : `framescope ${FRAMESCOPE_VERSION} serving ${info.description}${scope}\nopen ${server.url}\n`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
@@ -298,7 +343,7 @@ async function commandServe(args: string[], options: BackendOptions, io: Io): Pr
   });
 }
 
-const COMMANDS: Record<string, (args: string[], options: BackendOptions, io: Io) => Promise<number>> = {
+const COMMANDS: Record<string, (args: string[], options: CommandOptions, io: Io) => Promise<number>> = {
   serve: commandServe,
   domains: commandDomains,
   scan: commandScan,

@@ -32,6 +32,15 @@ export interface ServerOptions {
   staticDir: string;
   /** Default: 32 random bytes, base64url. */
   token?: string;
+  /**
+   * Listen on this Unix socket instead of TCP. Its file permissions decide who may connect, so
+   * no token is asked for: this is how an unprivileged UI attaches to a privileged server.
+   */
+  socketPath?: string;
+  /** Permissions of the socket file; default 0660 (owner and group). */
+  socketMode?: number;
+  /** Group that owns the socket file (a gid), so that its members may connect. */
+  socketGid?: number;
 }
 
 export interface ServerStats {
@@ -45,7 +54,7 @@ export interface ServerStats {
 }
 
 export interface RunningServer {
-  /** What the user opens: http://HOST:PORT/?token=TOKEN. */
+  /** What the user opens: http://HOST:PORT/?token=TOKEN, or unix:PATH for a Unix socket. */
   url: string;
   host: string;
   port: number;
@@ -127,6 +136,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     return bytes.length === tokenBytes.length && timingSafeEqual(bytes, tokenBytes);
   };
   const authorise = (req: http.IncomingMessage, query: URLSearchParams) => {
+    // On a Unix socket the kernel already checked the file's permissions.
+    if (options.socketPath) return { ok: true, byQuery: false };
     const byQuery = matchesToken(query.get('token'));
     return { ok: byQuery || cookieValues(req.headers.cookie, TOKEN_COOKIE).some(matchesToken), byQuery };
   };
@@ -240,8 +251,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
   }
 
-  await listen(httpServer, options.port ?? 0, host);
-  const port = (httpServer.address() as net.AddressInfo).port;
+  if (options.socketPath) await listenUnix(httpServer, options.socketPath, options.socketMode ?? 0o660, options.socketGid);
+  else await listen(httpServer, options.port ?? 0, host);
+  const port = options.socketPath ? 0 : (httpServer.address() as net.AddressInfo).port;
 
   const close = (): Promise<void> => {
     closing ??= (async () => {
@@ -254,12 +266,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await Promise.all([closed, ...leaving.map((c) => c.closed)]);
       clearTimeout(timer);
       wss.close();
+      if (options.socketPath) await fs.promises.rm(options.socketPath, { force: true });
     })();
     return closing;
   };
 
   return {
-    url: `http://${urlHost(host)}:${port}/?token=${token}`,
+    url: options.socketPath ? `unix:${options.socketPath}` : `http://${urlHost(host)}:${port}/?token=${token}`,
     host,
     port,
     token,
@@ -276,6 +289,40 @@ async function realStaticDir(dir: string): Promise<string> {
     // reported below
   }
   throw new Error(`staticDir ${dir} is not a directory: build the renderer first (npm run build)`);
+}
+
+/**
+ * Listens on a Unix socket created with no permissions for anyone but its owner, then opened
+ * to the group: no moment in which others may connect. A stale socket left by a server that
+ * died is replaced; a live one is an error.
+ */
+async function listenUnix(server: http.Server, socketPath: string, mode: number, gid: number | undefined): Promise<void> {
+  if (fs.existsSync(socketPath)) {
+    if (!fs.lstatSync(socketPath).isSocket()) throw new Error(`${socketPath} exists and is not a socket`);
+    const live = await new Promise<boolean>((resolve) => {
+      const probe = net.connect(socketPath, () => {
+        probe.destroy();
+        resolve(true);
+      });
+      probe.on('error', () => resolve(false));
+    });
+    if (live) throw new Error(`${socketPath}: another framescope serve is already listening there`);
+    fs.rmSync(socketPath);
+  }
+  const umask = process.umask(0o177);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(socketPath, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } finally {
+    process.umask(umask);
+  }
+  if (gid !== undefined) fs.chownSync(socketPath, -1, gid);
+  fs.chmodSync(socketPath, mode);
 }
 
 function listen(server: http.Server, port: number, host: string): Promise<void> {

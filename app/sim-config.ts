@@ -211,6 +211,8 @@ export const simHostConfigSchema = z
         v2Errno: z.enum(['ENOTTY', 'EINVAL']).optional(),
         v1Quirk: z.boolean().optional(),
         enoentRule: z.enum(['block-last', 'any']).optional(),
+        /** Opening /dev/xen/privcmd fails so, as for a user without access (or a host without the device). */
+        openErrno: z.enum(['EACCES', 'EPERM', 'ENOENT']).optional(),
       })
       .strict()
       .default(() => ({})),
@@ -313,6 +315,7 @@ function applyKnobs(emu: Emulator, knobs: SimHostConfig['knobs']): void {
   if (knobs.v2Errno !== undefined) emu.setKnob('v2_errno', os.constants.errno[knobs.v2Errno]);
   if (knobs.v1Quirk !== undefined) emu.setKnob('v1_quirk', knobs.v1Quirk ? 1 : 0);
   if (knobs.enoentRule !== undefined) emu.setKnob('enoent_rule', knobs.enoentRule === 'any' ? 1 : 0);
+  if (knobs.openErrno !== undefined) emu.setKnob('open_errno', os.constants.errno[knobs.openErrno]);
 }
 
 /**

@@ -1,0 +1,197 @@
+/**
+ * The fuzzer's worker (see dump-fuzz.test.ts): mutates valid dumps of one kind with a seeded
+ * PRNG, opens each and scans every frame with contents. It reports each case before running it,
+ * so the parent can name the case that hung or crashed the worker, and any exception other than
+ * DumpFormatError or RangeError as a failure.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+
+import { DUMP_DOMAIN_ID, DumpFormatError, openDumpSource } from '../../../app/dump/dump-source';
+import { CODE_MAPPED, CODE_NOT_IN_DUMP } from '../../../app/frame-status';
+import { type BuiltDump, buildDump, dumpBytes, type DumpSpec, PAGE } from '../../fakes/dump-builders';
+
+export interface FuzzJob {
+  kind: DumpSpec['kind'];
+  seed: number;
+  first: number;
+  cases: number;
+  dir: string;
+}
+
+export type FuzzMessage =
+  | { type: 'case'; index: number; mutations: string; path: string }
+  | { type: 'failure'; index: number; mutations: string; path: string; error: string }
+  | { type: 'done'; opened: number; refused: Record<string, number>; rssMiB: number };
+
+/**
+ * Frames scanned from the start of a mutated dump, plus one batch at its end: every frame of the
+ * valid dumps, but not the 2^40 frames a mutated size can claim.
+ */
+const SCAN_FRAMES = 1 << 14;
+const BATCH = 1024;
+const ZERO_PAGE = Buffer.alloc(PAGE);
+
+const VALID: Record<DumpSpec['kind'], DumpSpec[]> = {
+  'xen-hvm': [
+    { kind: 'xen-hvm', pages: gfns([...range(0, 6), null, ...range(10, 4), 0x40, 0x3f, null]) },
+    { kind: 'xen-hvm', sharedInfo: true, nrVcpus: 2, pages: gfns([5, 4, 3, 2, 1, 0]) },
+  ],
+  'xen-pv': [
+    { kind: 'xen-pv', pages: gfns([...range(0, 8), null, ...range(0x20, 3)]) },
+    { kind: 'xen-pv', sharedInfo: false, pages: gfns([0x100, 0, 1]) },
+  ],
+  'qemu-elf': [
+    { kind: 'qemu-elf', segments: [{ gfn: 0, frames: 4 }, { gfn: 4, frames: 2 }, { gfn: 8, frames: 4, fileFrames: 2 }, { gfn: 0x20, frames: 2, tailBytes: 100 }] },
+    { kind: 'qemu-elf', elfClass: 32, segments: [{ gfn: 0, frames: 3 }, { gfn: 16, frames: 3 }] },
+    { kind: 'qemu-elf', xnum: true, segments: [{ gfn: 2, frames: 4 }, { gfn: 0, frames: 4, seed: 1 }] },
+    { kind: 'qemu-elf', qemu72: true, segments: [{ gfn: 0, frames: 6 }, { gfn: 0x1f0, frames: 2 }] },
+  ],
+  raw: [{ kind: 'raw', frames: 6, tailBytes: 100 }, { kind: 'raw', frames: 3 }],
+};
+
+function range(from: number, n: number): number[] {
+  return Array.from({ length: n }, (_, i) => from + i);
+}
+
+function gfns(list: Array<number | null>) {
+  return list.map((gfn) => ({ gfn }));
+}
+
+/** mulberry32: small, fast, and the same sequence everywhere for a seed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** One case's seed from the run's seed, the kind and the case number: any case replays alone. */
+export function caseSeed(seed: number, kind: string, index: number): number {
+  let h = (seed ^ 0x9e3779b9) >>> 0;
+  for (const c of `${kind}:${index}`) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
+  return h;
+}
+
+type Rand = () => number;
+const int = (rand: Rand, n: number) => Math.floor(rand() * n);
+const pick = <T>(rand: Rand, items: T[]): T => items[int(rand, items.length)];
+
+const HUGE: bigint[] = [0n, 1n, 0xffn, 0xffffn, 0x7fffffffn, 0xffffffffn, 0x100000000n, 2n ** 40n, 2n ** 52n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 63n, 2n ** 64n - 1n];
+
+/** Applies 1-3 mutations; returns the new bytes and a description of each. */
+function mutate(rand: Rand, built: BuiltDump): { bytes: Buffer; description: string[] } {
+  let bytes = dumpBytes(built);
+  const description: string[] = [];
+  const n = 1 + int(rand, 3);
+  for (let m = 0; m < n; m++) {
+    // Headers hold most of what a reader trusts: aim half the byte mutations there.
+    const position = () => (bytes.length === 0 ? 0 : rand() < 0.5 ? int(rand, Math.min(bytes.length, 2048)) : int(rand, bytes.length));
+    const kind = int(rand, 8);
+    if (kind === 0 && bytes.length > 0) {
+      const at = position();
+      const bit = int(rand, 8);
+      bytes[at] ^= 1 << bit;
+      description.push(`flip bit ${bit} of byte 0x${at.toString(16)}`);
+    } else if (kind === 1 && bytes.length > 0) {
+      const at = position();
+      const value = pick(rand, [0, 0xff, int(rand, 256)]);
+      const len = 1 + int(rand, 8);
+      bytes.fill(value, at, Math.min(bytes.length, at + len));
+      description.push(`set ${len} bytes at 0x${at.toString(16)} to 0x${value.toString(16)}`);
+    } else if (kind === 2) {
+      const length = int(rand, bytes.length + 1);
+      bytes = bytes.subarray(0, length);
+      description.push(`truncate to 0x${length.toString(16)}`);
+    } else if (kind === 3) {
+      const at = position();
+      const inserted = Buffer.from(Array.from({ length: 1 + int(rand, 64) }, () => int(rand, 256)));
+      bytes = Buffer.concat([bytes.subarray(0, at), inserted, bytes.subarray(at)]);
+      description.push(`insert ${inserted.length} bytes at 0x${at.toString(16)}`);
+    } else if (kind === 4 && bytes.length > 0) {
+      const at = position();
+      const len = 1 + int(rand, 64);
+      bytes = Buffer.concat([bytes.subarray(0, at), bytes.subarray(Math.min(bytes.length, at + len))]);
+      description.push(`delete ${len} bytes at 0x${at.toString(16)}`);
+    } else if (built.fields.length > 0) {
+      const field = pick(rand, built.fields);
+      if (field.offset + field.size > bytes.length) continue;
+      const current = field.size === 2 ? BigInt(bytes.readUInt16LE(field.offset)) : field.size === 4 ? BigInt(bytes.readUInt32LE(field.offset)) : bytes.readBigUInt64LE(field.offset);
+      const near = [current + 1n, current - 1n, current + BigInt(PAGE), current - BigInt(PAGE), current * 2n, BigInt(bytes.length), BigInt(bytes.length) + 1n];
+      const value = pick(rand, [...HUGE, ...near, BigInt(int(rand, 2 ** 32)) * BigInt(int(rand, 2 ** 32))]);
+      const max = (1n << BigInt(8 * field.size)) - 1n;
+      const clamped = ((value % (max + 1n)) + (max + 1n)) % (max + 1n);
+      if (field.size === 2) bytes.writeUInt16LE(Number(clamped), field.offset);
+      else if (field.size === 4) bytes.writeUInt32LE(Number(clamped), field.offset);
+      else bytes.writeBigUInt64LE(clamped, field.offset);
+      description.push(`set ${field.name} to 0x${clamped.toString(16)}`);
+    }
+  }
+  return { bytes, description };
+}
+
+/** Opens and scans; returns the error's class name when the dump was refused. */
+async function openAndScan(path: string): Promise<string | null> {
+  let source;
+  try {
+    source = await openDumpSource(path);
+  } catch (e) {
+    if (e instanceof DumpFormatError || e instanceof RangeError) return e.name;
+    throw e;
+  }
+  try {
+    const frames = await source.frameCount(DUMP_DOMAIN_ID);
+    if (!(Number.isSafeInteger(frames) && frames > 0 && source.presentFrames <= frames)) throw new Error(`bad sizes: ${frames} frames, ${source.presentFrames} present`);
+    const windows: Array<[number, number]> = [[0, Math.min(frames, SCAN_FRAMES)]];
+    if (frames > SCAN_FRAMES) windows.push([Math.max(SCAN_FRAMES, frames - BATCH), frames]);
+    let mapped = 0;
+    for (const [from, to] of windows) {
+      for (let first = from; first < to; first += BATCH) {
+        const count = Math.min(BATCH, to - first);
+        const r = await source.mapFrames(DUMP_DOMAIN_ID, first, count, { mode: 'observe', copy: true });
+        if (r.codes.length !== count || r.contents?.length !== count * PAGE) throw new Error(`mapFrames(${first}, ${count}) returned ${r.codes.length} codes and ${r.contents?.length} bytes`);
+        for (let i = 0; i < count; i++) {
+          if (r.codes[i] === CODE_MAPPED) mapped++;
+          else if (r.codes[i] !== CODE_NOT_IN_DUMP) throw new Error(`gfn ${first + i}: code ${r.codes[i]}`);
+          else if (!ZERO_PAGE.equals(r.contents.subarray(i * PAGE, (i + 1) * PAGE))) throw new Error(`absent gfn ${first + i} has contents`);
+        }
+      }
+    }
+    if (frames <= SCAN_FRAMES && mapped !== source.presentFrames) throw new Error(`${mapped} frames mapped but ${source.presentFrames} reported present`);
+    return null;
+  } finally {
+    await source.close();
+  }
+}
+
+async function run(job: FuzzJob): Promise<void> {
+  const port = parentPort!;
+  const bases = VALID[job.kind].map((spec) => buildDump(spec));
+  const refused: Record<string, number> = {};
+  let opened = 0;
+  const path = join(job.dir, `${job.kind}-case`);
+  for (let index = job.first; index < job.first + job.cases; index++) {
+    const rand = prng(caseSeed(job.seed, job.kind, index));
+    const base = int(rand, bases.length);
+    const { bytes, description } = mutate(rand, bases[base]);
+    const mutations = `base ${base}: ${description.join('; ') || 'none'}`;
+    writeFileSync(path, bytes);
+    port.postMessage({ type: 'case', index, mutations, path } satisfies FuzzMessage);
+    try {
+      const refusal = await openAndScan(path);
+      if (refusal) refused[refusal] = (refused[refusal] ?? 0) + 1;
+      else opened++;
+    } catch (e) {
+      port.postMessage({ type: 'failure', index, mutations, path, error: e instanceof Error ? (e.stack ?? e.message) : String(e) } satisfies FuzzMessage);
+      return;
+    }
+  }
+  port.postMessage({ type: 'done', opened, refused, rssMiB: process.memoryUsage().rss / 2 ** 20 } satisfies FuzzMessage);
+}
+
+if (parentPort) void run(workerData as FuzzJob);

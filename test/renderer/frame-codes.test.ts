@@ -1,0 +1,34 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import * as app from '../../app/frame-status';
+import * as renderer from '../../renderer/frame-codes';
+
+test('the renderer\'s frame codes mirror app/frame-status.ts', () => {
+  assert.equal(renderer.CODE_MAPPED, app.CODE_MAPPED);
+  assert.equal(renderer.CODE_PAGED, app.CODE_PAGED);
+  assert.equal(renderer.CODE_UNSCANNED, app.CODE_UNSCANNED);
+  assert.equal(renderer.CODE_NOT_IN_DUMP, app.CODE_NOT_IN_DUMP);
+  assert.equal(renderer.CODE_V1_NO_ERRNO, app.CODE_V1_NO_ERRNO);
+  assert.equal(renderer.CODE_V1_UNADDRESSABLE, app.CODE_V1_UNADDRESSABLE);
+});
+
+test('statusOf agrees with app/frame-status.ts for all 256 codes', () => {
+  for (let code = 0; code < 256; code++) assert.equal(renderer.statusOf(code), app.statusOf(code), `code ${code}`);
+});
+
+test('codeNameOf uses the host\'s names and falls back for the common codes', () => {
+  const names = app.codeNameTable();
+  for (let code = 0; code < 256; code++) assert.equal(renderer.codeNameOf(names, code), names[code]);
+  assert.equal(renderer.codeNameOf(undefined, 0), 'OK');
+  assert.equal(renderer.codeNameOf(undefined, 2), 'ENOENT');
+  assert.equal(renderer.codeNameOf({}, 22), 'errno 22');
+});
+
+test('aggregation priority: paged > invalid > mapped > unscanned', () => {
+  const p = renderer.CODE_PRIORITY;
+  assert.ok(p[renderer.CODE_PAGED] > p[22]);
+  assert.ok(p[22] > p[renderer.CODE_MAPPED]);
+  assert.ok(p[renderer.CODE_MAPPED] > p[renderer.CODE_UNSCANNED]);
+  assert.equal(p[1], p[254]);
+});
