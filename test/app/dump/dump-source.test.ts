@@ -259,6 +259,7 @@ test('malformed QEMU ELF dumps are refused with what is wrong', async () => {
   await assertRefused(patched(qemu, 'phdr2.p_paddr', 2n ** 52n), /PT_LOAD program header 2 maps guest-physical 0x10000000000000 \+ 0x8000, past 2\^52/);
   await assertRefused(patched(qemu, 'phdr2.p_memsz', 2n ** 63n), /past 2\^52/);
   await assertRefused(patched(qemu, 'phdr2.p_offset', 2n ** 40n), /PT_LOAD program header 2 \(0x8000 bytes at 0x10000000000\) runs past the end of the file/);
+  await assertRefused(patched(qemu, 'phdr1.p_offset', 0x40), /PT_LOAD program header 1 \(file 0x40 \+ 0x8000\) overlaps the program header table/);
   await assertRefused(patched(qemu, 'e_phnum', 0xfffe), /program header table past the end of the file/);
   await assertRefused(patched(qemu, 'e_phentsize', 64), /e_phentsize is 64, want 56/);
   await assertRefused(patched(qemu, 'phdr1.p_type', 6, 'phdr2.p_type', 6), /ELF core has no PT_LOAD segments and no \.note\.Xen section: not a memory dump/);
