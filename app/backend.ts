@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import { loadEmulator } from '../native/emulator';
 import { PRIVCMD_PATH } from '../native/privcmd-device';
 import { errno, loadLibc, SyscallError } from '../native/syscalls';
+import { openDumpSource } from './dump/dump-source';
 import type { FrameSource } from './frame-source';
 import { ListedDomain, PrivcmdFrameSource } from './privcmd-source';
 import { DEFAULT_SOCKET_PATH } from './socket-path';
@@ -26,6 +27,8 @@ export interface BackendOptions {
   devicePath?: string;
   /** Serve one domain only; the privcmd descriptor is restricted to it (IOCTL_PRIVCMD_RESTRICT). */
   onlyDomain?: number;
+  /** Inspect a memory dump file (xl dump-core, QEMU/libvirt ELF, raw) instead of a host. */
+  dump?: string;
 }
 
 /** Why framescope cannot use the device, with what to do about it, in one line. */
@@ -45,6 +48,7 @@ export function resolveBackend(options: BackendOptions): 'xen' | 'sim' {
 }
 
 export async function openFrameSource(options: BackendOptions = {}): Promise<FrameSource> {
+  if (options.dump) return openDumpSource(options.dump);
   return resolveBackend(options) === 'xen' ? openXen(options) : openSim(options);
 }
 

@@ -12,6 +12,7 @@ import type { BackendChoice, BackendOptions } from './backend';
 import { resolveBackend } from './backend';
 import { diffScans } from './diff';
 import { exportFormatOf, exportScan, readSnapshotFile, writeFileAtomic } from './export-files';
+import { OWN_CODE_DESCRIPTIONS } from './frame-status';
 import { hexDump } from './hex-dump';
 import { Inspector, startInspector } from './inspector-client';
 import { connectRemoteInspector } from './remote-inspector';
@@ -43,6 +44,9 @@ commands:
                                             (IOCTL_PRIVCMD_RESTRICT).
   read --domain ID|NAME --gfn N [--mode observe|retry]
                                             hex dump of one frame
+  scan --dump FILE ..., read --dump FILE --gfn N
+                                            the same on a memory dump: xl dump-core, QEMU or
+                                            libvirt ELF (virsh dump --memory-only), raw image
 
 Numbers may be decimal or hex (0x...). Without /dev/xen/privcmd framescope runs on a
 simulated host (the privcmd emulator); --backend forces either. --sim-config describes
@@ -56,6 +60,7 @@ export class UsageError extends Error {}
 const GLOBAL_OPTIONS = {
   backend: { type: 'string' },
   attach: { type: 'string' },
+  dump: { type: 'string' },
   'sim-config': { type: 'string' },
   'sim-clock': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -88,18 +93,24 @@ interface CommandOptions extends BackendOptions {
   attach?: string;
 }
 
-function backendOptions(values: { backend?: string; 'sim-config'?: string; 'sim-clock'?: string; attach?: string }): CommandOptions {
+function backendOptions(values: { backend?: string; 'sim-config'?: string; 'sim-clock'?: string; attach?: string; dump?: string }): CommandOptions {
   const b = values.backend;
   const clock = values['sim-clock'];
   if (b !== undefined && b !== 'sim' && b !== 'xen') throw new UsageError(`--backend: '${b}' is neither sim nor xen`);
   if (clock !== undefined && clock !== 'realtime' && clock !== 'stepped') throw new UsageError(`--sim-clock: '${clock}' is neither realtime nor stepped`);
   if ((values['sim-config'] || clock) && b === 'xen') throw new UsageError('--sim-config and --sim-clock describe a simulated host: they cannot go with --backend xen');
   if (values.attach && (b || values['sim-config'] || clock)) throw new UsageError('--attach uses the backend of the framescope serve it attaches to: it cannot go with --backend, --sim-config or --sim-clock');
-  return { backend: (b ?? 'auto') as BackendChoice, simConfig: values['sim-config'], simClock: clock, attach: values.attach };
+  if (values.dump && (values.attach || b || values['sim-config'] || clock)) throw new UsageError('--dump inspects a file: it cannot go with --attach, --backend, --sim-config or --sim-clock');
+  return { backend: (b ?? 'auto') as BackendChoice, simConfig: values['sim-config'], simClock: clock, attach: values.attach, dump: values.dump };
 }
 
-export async function resolveDomain(inspector: Inspector, text: string): Promise<DomainInfo> {
+/** A domain by id or name; without either, the only domain there is (a dump's). */
+export async function resolveDomain(inspector: Inspector, text: string | undefined): Promise<DomainInfo> {
   const domains = await inspector.listDomains();
+  if (text === undefined) {
+    if (domains.length === 1) return domains[0];
+    throw new UsageError('--domain ID|NAME is needed: there is more than one domain');
+  }
   const byId = /^(0x[0-9a-f]+|[0-9]+)$/i.test(text) ? parseNumber(text, '--domain') : null;
   const found = domains.find((d) => (byId !== null ? d.id === byId : d.name === text));
   if (!found) {
@@ -121,8 +132,18 @@ const defaultIo: Io = {
   isTTY: !!process.stderr.isTTY,
 };
 
+/** `scan --dump FILE`: the command's --dump, checked like the global one. */
+function withDumpOption(options: CommandOptions, dump: string | undefined): CommandOptions {
+  if (dump === undefined) return options;
+  if (options.dump && options.dump !== dump) throw new UsageError('--dump given twice');
+  if (options.attach || options.simConfig || options.simClock || options.backend !== 'auto') {
+    throw new UsageError('--dump inspects a file: it cannot go with --attach, --backend, --sim-config or --sim-clock');
+  }
+  return { ...options, dump };
+}
+
 async function withInspector<T>(options: CommandOptions, io: Io, body: (inspector: Inspector) => Promise<T>): Promise<T> {
-  if (!options.attach && options.backend === 'auto' && resolveBackend(options) === 'sim') {
+  if (!options.attach && !options.dump && options.backend === 'auto' && resolveBackend(options) === 'sim') {
     io.err('framescope: no /dev/xen/privcmd here: using the simulated host (privcmd emulator)\n');
   }
   const inspector = options.attach ? await connectRemoteInspector(options.attach) : await startInspector(options);
@@ -189,16 +210,18 @@ async function commandScan(args: string[], options: BackendOptions, io: Io): Pro
       batch: { type: 'string' },
       json: { type: 'boolean' },
       out: { type: 'string' },
+      dump: { type: 'string' },
     },
     strict: true,
   });
-  if (!values.domain) throw new UsageError('scan needs --domain ID|NAME');
+  options = withDumpOption(options, values.dump);
+  if (!values.domain && !options.dump) throw new UsageError('scan needs --domain ID|NAME (or --dump FILE)');
   const range = values.range ? parseRange(values.range) : undefined;
   const mode = parseMode(values.mode);
   const batch = values.batch !== undefined ? parseNumber(values.batch, '--batch') : undefined;
   const outFormat = values.out !== undefined ? exportFormatOf(values.out) : undefined;
   return withInspector(options, io, async (inspector) => {
-    const domain = await resolveDomain(inspector, values.domain!);
+    const domain = await resolveDomain(inspector, values.domain);
     let stop: (() => void) | undefined;
     let codes: Uint8Array = new Uint8Array(0);
     let first = 0;
@@ -231,22 +254,23 @@ function explainFailedRead(r: FrameRead): string {
   const why = r.codeName === 'ENOENT'
     ? 'it is paged out; asking for it made Xen start paging it in (try --mode retry)'
     : r.codeName === 'EINVAL' ? 'no page there (a hole, a ballooned-out or unpopulated frame)'
-    : 'the hypervisor refused to map it';
+    : OWN_CODE_DESCRIPTIONS[r.codeName] ?? 'the hypervisor refused to map it';
   return `gfn 0x${r.gfn.toString(16)} of domain ${r.domain} did not map: ${r.codeName}: ${why}`;
 }
 
 async function commandRead(args: string[], options: BackendOptions, io: Io): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { domain: { type: 'string' }, gfn: { type: 'string' }, mode: { type: 'string' } },
+    options: { domain: { type: 'string' }, gfn: { type: 'string' }, mode: { type: 'string' }, dump: { type: 'string' } },
     strict: true,
   });
-  if (!values.domain) throw new UsageError('read needs --domain ID|NAME');
+  options = withDumpOption(options, values.dump);
+  if (!values.domain && !options.dump) throw new UsageError('read needs --domain ID|NAME (or --dump FILE)');
   if (values.gfn === undefined) throw new UsageError('read needs --gfn N');
   const gfn = parseNumber(values.gfn, '--gfn');
   const mode = parseMode(values.mode);
   return withInspector(options, io, async (inspector) => {
-    const domain = await resolveDomain(inspector, values.domain!);
+    const domain = await resolveDomain(inspector, values.domain);
     if (domain.frames !== null && gfn >= domain.frames) {
       throw new UsageError(`--gfn 0x${gfn.toString(16)} is past the end of domain ${domain.id} (last frame 0x${(domain.frames - 1).toString(16)})`);
     }

@@ -190,3 +190,35 @@ test('serve --listen: a bad address is a usage error', () => {
   assert.equal(r.code, 2);
   assert.match(oneErrorLine(r.err), /--listen: 'nowhere' is not HOST:PORT/);
 });
+
+test('scan --dump and read --dump: a memory dump, with no host at all', async () => {
+  const { writeDump } = await import('../fakes/dump-builders');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fs-cli-dump-'));
+  const file = path.join(dir, 'guest.core');
+  const pages = [0x10, 0x11, 0x12, 0x200].map((gfn) => ({ gfn }));
+  const built = writeDump(file, { kind: 'xen-hvm', pages, seed: 3 });
+  const scan = framescope('scan', '--dump', file, '--json');
+  assert.equal(scan.code, 0, scan.err);
+  const s = JSON.parse(scan.out);
+  assert.equal(s.frames, built.frames);
+  assert.equal(s.counts.mapped, 4);
+  assert.equal(s.counts.invalid, built.frames - 4);
+  assert.equal(s.errnos.NOT_IN_DUMP, built.frames - 4);
+  assert.equal(s.abi, null);
+  assert.doesNotMatch(scan.err, /simulated host/);
+  const read = framescope('read', '--dump', file, '--gfn', '0x11');
+  assert.equal(read.code, 0, read.err);
+  assert.match(read.out.split('\n')[0], /^00011000  67 66 6e 20 30 78 31 31/); // "gfn 0x11"
+  const absent = framescope('read', '--dump', file, '--gfn', '0x13');
+  assert.equal(absent.code, 1);
+  assert.match(oneErrorLine(absent.err), /gfn 0x13 of domain 0 did not map: NOT_IN_DUMP: the dump file does not hold this frame/);
+  const global = framescope('--dump', file, 'domains', '--json');
+  assert.deepEqual(JSON.parse(global.out).map((d: { name: string }) => d.name), ['guest.core']);
+  const corrupt = path.join(dir, 'corrupt.core');
+  fs.writeFileSync(corrupt, fs.readFileSync(file).subarray(0, 200));
+  const bad = framescope('scan', '--dump', corrupt);
+  assert.equal(bad.code, 1);
+  assert.match(oneErrorLine(bad.err), /corrupt\.core: /);
+  const both = framescope('--backend', 'sim', 'scan', '--dump', file);
+  assert.equal(both.code, 2);
+});
