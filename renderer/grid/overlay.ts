@@ -1,0 +1,130 @@
+/**
+ * What is drawn around and over the cells with a 2D canvas: row labels (gfn and guest-physical
+ * address) in the left gutter, column offsets in the ruler, and the selection ring, hover
+ * outline and box being dragged over the grid. A few dozen primitives per frame, whatever
+ * the zoom.
+ */
+import { formatAddress, formatGfn, hex } from '../format';
+import { GRID_COLORS } from './palette';
+import { type GridGeometry, type Point, type View, cellOrigin, labelStep } from './view-math';
+
+export const LABEL_FONT = '11px ui-monospace, "SF Mono", "Cascadia Mono", "DejaVu Sans Mono", Menlo, monospace';
+const LABEL_SPACING_PX = 16;
+const RULER_SPACING_PX = 72;
+const TEXT = '#9aa5b8';
+const TEXT_DIM = '#5d6778';
+const TICK = '#2a3242';
+
+/** Sizes a canvas's backing store to its CSS size; returns the 2D context, scaled to CSS pixels. */
+export function prepare(canvas: HTMLCanvasElement, cssWidth: number, cssHeight: number, dpr: number): CanvasRenderingContext2D | null {
+  const w = Math.max(1, Math.round(cssWidth * dpr));
+  const h = Math.max(1, Math.round(cssHeight * dpr));
+  if (canvas.width !== w) canvas.width = w;
+  if (canvas.height !== h) canvas.height = h;
+  const ctx = canvas.getContext('2d');
+  if (!ctx) return null;
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.clearRect(0, 0, cssWidth, cssHeight);
+  return ctx;
+}
+
+/** Row labels: the first gfn of the row and its address, at rows a power of two apart. */
+export function drawRowLabels(ctx: CanvasRenderingContext2D, view: View, geom: GridGeometry, width: number, height: number): void {
+  const step = labelStep(view.cellPx, LABEL_SPACING_PX);
+  const firstRow = Math.max(0, Math.floor(view.originY / step) * step);
+  const lastRow = Math.min(geom.rows - 1, Math.ceil(view.originY + height / view.cellPx));
+  ctx.font = LABEL_FONT;
+  ctx.textAlign = 'right';
+  const addrX = width - 8;
+  const gfnX = addrX - 92;
+  // A label sits at the middle of its row when rows are tall enough to hold it, else just
+  // below the tick that marks the row's top edge.
+  const centred = view.cellPx >= LABEL_SPACING_PX;
+  ctx.textBaseline = centred ? 'middle' : 'top';
+  for (let row = firstRow; row <= lastRow; row += step) {
+    const top = (row - view.originY) * view.cellPx;
+    const y = centred ? top + view.cellPx / 2 : top + 2;
+    if (y < -14 || y > height + 2) continue;
+    const gfn = row * geom.cols;
+    ctx.fillStyle = TICK;
+    ctx.fillRect(width - 4, Math.round(top), 4, 1);
+    ctx.fillStyle = TEXT;
+    ctx.fillText(formatGfn(gfn, geom.frames), gfnX, y);
+    ctx.fillStyle = TEXT_DIM;
+    ctx.fillText(formatAddress(gfn, geom.frames), addrX, y);
+  }
+}
+
+/** Column offsets within a row: "+0x100" every few cells, with ticks. */
+export function drawRuler(ctx: CanvasRenderingContext2D, view: View, geom: GridGeometry, width: number, height: number): void {
+  const step = labelStep(view.cellPx, RULER_SPACING_PX);
+  const firstCol = Math.max(0, Math.floor(view.originX / step) * step);
+  const lastCol = Math.min(geom.cols, Math.ceil(view.originX + width / view.cellPx));
+  ctx.font = LABEL_FONT;
+  ctx.textBaseline = 'middle';
+  ctx.textAlign = 'left';
+  for (let col = firstCol; col <= lastCol; col += step) {
+    const x = Math.round((col - view.originX) * view.cellPx);
+    if (x < -60 || x > width) continue;
+    ctx.fillStyle = TICK;
+    ctx.fillRect(x, height - 6, 1, 6);
+    ctx.fillStyle = col === geom.cols ? TEXT_DIM : TEXT;
+    ctx.fillText(`+${hex(col)}`, x + 3, height / 2 - 1);
+  }
+}
+
+export interface OverlayState {
+  selectedGfn: number | null;
+  hoverGfn: number | null;
+  /** A box being dragged, in viewport pixels. */
+  box: { from: Point; to: Point } | null;
+}
+
+/** Selection ring, hover outline and the box being dragged. */
+export function drawOverlay(ctx: CanvasRenderingContext2D, view: View, geom: GridGeometry, width: number, height: number,
+  state: OverlayState): void {
+  const size = view.cellPx;
+  if (state.hoverGfn !== null && size >= 4) {
+    const o = cellOrigin(view, geom, state.hoverGfn);
+    ctx.strokeStyle = 'rgba(255,255,255,0.75)';
+    ctx.lineWidth = 1;
+    ctx.strokeRect(Math.round(o.x) + 0.5, Math.round(o.y) + 0.5, Math.max(1, Math.round(size) - 1), Math.max(1, Math.round(size) - 1));
+  }
+  if (state.selectedGfn !== null && state.selectedGfn < geom.frames) {
+    const o = cellOrigin(view, geom, state.selectedGfn);
+    const cx = o.x + size / 2;
+    const cy = o.y + size / 2;
+    if (cx > -40 && cy > -40 && cx < width + 40 && cy < height + 40) {
+      // At least 12 px across, so that a selected frame stays findable when cells are sub-pixel.
+      const half = Math.max(6, size / 2 + 2);
+      ctx.lineWidth = 3;
+      ctx.strokeStyle = 'rgba(0,0,0,0.85)';
+      ctx.strokeRect(cx - half, cy - half, 2 * half, 2 * half);
+      ctx.lineWidth = 1.5;
+      ctx.strokeStyle = GRID_COLORS.highlight;
+      ctx.strokeRect(cx - half, cy - half, 2 * half, 2 * half);
+      if (size < 4) {
+        // Ticks pointing at a cell too small to see.
+        ctx.beginPath();
+        for (const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1]]) {
+          ctx.moveTo(cx + dx * (half + 2), cy + dy * (half + 2));
+          ctx.lineTo(cx + dx * (half + 8), cy + dy * (half + 8));
+        }
+        ctx.stroke();
+      }
+    }
+  }
+  if (state.box) {
+    const x = Math.min(state.box.from.x, state.box.to.x);
+    const y = Math.min(state.box.from.y, state.box.to.y);
+    const w = Math.abs(state.box.to.x - state.box.from.x);
+    const h = Math.abs(state.box.to.y - state.box.from.y);
+    ctx.fillStyle = 'rgba(240,228,66,0.12)';
+    ctx.fillRect(x, y, w, h);
+    ctx.setLineDash([4, 3]);
+    ctx.lineWidth = 1;
+    ctx.strokeStyle = GRID_COLORS.highlight;
+    ctx.strokeRect(x + 0.5, y + 0.5, w, h);
+    ctx.setLineDash([]);
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Counts and shares of each frame status for the domain on show. They come from the buffer's
+ * 256-bin histogram, updated per chunk; after a scan the chunks' tally was checked against the
+ * summary the scanner sent (ScanProgress shows a mismatch).
+ */
+import { type FrameStatus, FRAME_STATUSES, STATUS_LABELS, codeNameOf } from '../frame-codes';
+import { formatCount, formatPercent } from '../format';
+import { STATUS_COLORS } from '../grid/palette';
+import { isScanActive } from '../store';
+import { useFs } from '../store/react';
+
+const STATUS_HINTS: Record<FrameStatus, string> = {
+  mapped: 'The frame mapped: its contents are readable.',
+  paged: 'ENOENT: paged out. Asking for it made Xen start paging it in.',
+  invalid: 'Any other errno: no page there (hole, ballooned), not permitted, busy…',
+  unscanned: 'No scan has reported this frame yet.',
+};
+
+const MAX_ERRNOS_SHOWN = 4;
+
+export function Legend() {
+  const counts = useFs((s) => s.counts);
+  const invalidCodes = useFs((s) => s.invalidCodes);
+  const codeNames = useFs((s) => s.host?.codeNames);
+  const checked = useFs((s) => (s.scan && s.scan.domain === s.domainId && !isScanActive(s.scan) ? s.scan.countsCheck : null));
+  const canClear = useFs((s) => !(isScanActive(s.scan) && s.scan?.domain === s.domainId) && s.counts.unscanned < s.counts.total);
+  const clearResults = useFs((s) => s.clearResults);
+  const total = counts.total;
+
+  return (
+    <footer className="legend" data-testid="legend" data-total={total} aria-label="Frame status counts" title={`${formatCount(total)} frames`}>
+      <div className="legend-bar" aria-hidden="true">
+        {FRAME_STATUSES.map((status) => (
+          <span key={status} style={{ flexGrow: counts[status], background: STATUS_COLORS[status] }} />
+        ))}
+      </div>
+      <div className="legend-items">
+        {FRAME_STATUSES.map((status) => (
+          <div key={status} className="legend-item" title={STATUS_HINTS[status]}>
+            <span className={`swatch swatch-${status}`} style={{ background: STATUS_COLORS[status] }} />
+            <span className="legend-label">{STATUS_LABELS[status]}</span>
+            <span className="legend-count" data-testid={`count-${status}`} data-count={counts[status]}>
+              {formatCount(counts[status])}
+            </span>
+            <span className="legend-share" data-testid={`share-${status}`}>
+              {formatPercent(counts[status], total)}
+            </span>
+          </div>
+        ))}
+        <div className="legend-errnos" data-testid="legend-errnos" title="Invalid frames by errno">
+            {invalidCodes.slice(0, MAX_ERRNOS_SHOWN).map(({ code, count }) => (
+              <span key={code} className="errno-chip">
+                {codeNameOf(codeNames, code)} <b>{formatCount(count)}</b>
+              </span>
+            ))}
+          {invalidCodes.length > MAX_ERRNOS_SHOWN && <span className="errno-chip">+{invalidCodes.length - MAX_ERRNOS_SHOWN} more</span>}
+        </div>
+        <div className="legend-end">
+          {/* Always laid out, so that the legend keeps its size when the check appears. */}
+          <span
+            className={`legend-check${checked === 'ok' ? '' : ' is-pending'}`}
+            data-testid={checked === 'ok' ? 'counts-check' : undefined}
+            title="The counts of the chunks received equal the scan summary's"
+          >
+            ✓ summary
+          </span>
+          <button type="button" className="btn btn-small" disabled={!canClear} onClick={clearResults} title="Forget this domain's scan results">
+            Clear
+          </button>
+        </div>
+      </div>
+    </footer>
+  );
+}

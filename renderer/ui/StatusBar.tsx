@@ -1,0 +1,28 @@
+/** The bottom line: host, transport, ABI, version, and the grid's keys. */
+import { useFs } from '../store/react';
+
+export function StatusBar() {
+  const host = useFs((s) => s.host);
+  const connection = useFs((s) => s.connection);
+  return (
+    <footer className="statusbar">
+      {host ? (
+        <>
+          <span title="What is being inspected">{host.description}</span>
+          <span>host {host.hostname}</span>
+          <span>backend {host.backend}</span>
+          <span title="The privcmd batch ioctl in use">ABI {host.abi ?? '–'}</span>
+          <span>framescope {host.version}</span>
+        </>
+      ) : (
+        <span>Connecting…</span>
+      )}
+      <span className={`conn conn-${connection}`} data-testid="connection-state">
+        {connection === 'local' ? 'desktop' : connection === 'open' ? 'connected' : 'disconnected'}
+      </span>
+      <span className="statusbar-keys">
+        wheel zoom · drag pan · shift+drag rescan range · arrows/PgUp/PgDn/Home/End · 0 fit · W fit width · +/− zoom
+      </span>
+    </footer>
+  );
+}
