@@ -127,10 +127,10 @@ export interface Emulator {
  * Where the library is: beside this file once built (dist/native), and outside the asar
  * archive when packaged, since a shared library cannot be loaded from inside it.
  */
-export function emulatorLibraryPath(): string {
+export function emulatorLibraryPath(dir = __dirname): string {
   const candidates = [
-    path.join(__dirname, EMULATOR_LIBRARY),
-    path.join(__dirname.replace(`app.asar${path.sep}`, `app.asar.unpacked${path.sep}`), EMULATOR_LIBRARY),
+    path.join(dir.replace(`app.asar${path.sep}`, `app.asar.unpacked${path.sep}`), EMULATOR_LIBRARY),
+    path.join(dir, EMULATOR_LIBRARY),
   ];
   const found = candidates.find((p) => fs.existsSync(p));
   if (!found) {
