@@ -8,6 +8,11 @@ import { z } from 'zod';
 import type { FramescopeApi } from './api';
 import { INSPECTOR_METHODS, InspectorMethod } from './inspector-protocol';
 import { MAX_BATCH } from './scanner';
+import { MAX_PATTERN_BYTES } from './search';
+
+const MAX_HITS = 100_000;
+/** Snapshots compress runs of equal codes; even a 16 TiB guest's fits. */
+const MAX_SNAPSHOT_BYTES = 512 * 1024 * 1024;
 
 /** Xen domain ids below DOMID_FIRST_RESERVED. */
 const domainId = z.number().int().min(0).max(0x7fef);
@@ -30,12 +35,46 @@ export const frameReadRequestSchema = z.strictObject({
   mode: mode.optional(),
 });
 
+const id = z.string().min(1).max(64);
+
+export const pageInRequestSchema = z.strictObject({
+  domain: domainId,
+  first: gfn,
+  last: gfn,
+  timeoutMs: z.number().int().min(0).max(10 * 60 * 1000).optional(),
+});
+
+export const searchRequestSchema = z.strictObject({
+  domain: domainId,
+  first: gfn.optional(),
+  last: gfn.optional(),
+  hex: z.string().min(1).max(4 * MAX_PATTERN_BYTES).optional(),
+  text: z.string().min(1).max(MAX_PATTERN_BYTES).optional(),
+  encoding: z.enum(['ascii', 'utf16le']).optional(),
+  maxHits: z.number().int().min(1).max(MAX_HITS).optional(),
+}).refine((r) => (r.hex === undefined) !== (r.text === undefined), { message: 'give exactly one of hex and text' });
+
 export const API_ARGUMENTS = {
   hostInfo: z.tuple([]),
   listDomains: z.tuple([]),
   startScan: z.tuple([scanRequestSchema]),
-  stopScan: z.tuple([z.string().min(1).max(64)]),
+  stopScan: z.tuple([id]),
   readFrame: z.tuple([frameReadRequestSchema]),
+  pageIn: z.tuple([pageInRequestSchema]),
+  listScans: z.tuple([]),
+  scanRecord: z.tuple([id]),
+  exportScan: z.tuple([z.strictObject({ scanId: id, format: z.enum(['snapshot', 'csv', 'json']) })]),
+  importSnapshot: z.tuple([z.strictObject({
+    fileName: z.string().min(1).max(4096),
+    bytes: z.instanceof(Uint8Array).refine((b) => b.byteLength <= MAX_SNAPSHOT_BYTES, { message: `a snapshot is at most ${MAX_SNAPSHOT_BYTES} bytes` }),
+  })]),
+  diffScans: z.tuple([z.strictObject({ a: id, b: id })]),
+  startSearch: z.tuple([searchRequestSchema]),
+  stopSearch: z.tuple([id]),
+  openSource: z.tuple([z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('host') }),
+    z.strictObject({ kind: z.literal('dump'), path: z.string().min(1).max(4096) }),
+  ])]),
 } satisfies Record<InspectorMethod, z.ZodType>;
 
 /** A call that does not fit the contract: what was wrong, in one line. */

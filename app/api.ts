@@ -122,14 +122,163 @@ export interface FrameRead {
   abi: PrivcmdAbiName | null;
 }
 
+/** Maps the paged-out frames of a range with the retry policy, round after round, until Xen
+ * has paged them back in or the time is up; chunks show frames turning mapped as they do. */
+export interface PageInRequest {
+  domain: number;
+  first: number;
+  last: number;
+  /** Overall bound, default 10 s. */
+  timeoutMs?: number;
+}
+
+/** A finished scan (or an opened snapshot) the service keeps for the session. */
+export interface ScanRecordInfo {
+  scanId: string;
+  kind: 'scan' | 'page-in' | 'snapshot';
+  domain: number;
+  domainName: string;
+  /** ISO 8601: when the scan ended (or the snapshot was taken). */
+  takenAt: string;
+  summary: ScanSummary;
+  /** Where the frames were read. */
+  origin: { backend: Backend; description: string; hostname: string };
+  /** For snapshots: the file it came from. */
+  fileName?: string;
+}
+
+export interface ScanRecord extends ScanRecordInfo {
+  /** One code per frame of [summary.first, summary.first + codes.length). */
+  codes: Uint8Array;
+}
+
+export type ExportFormat = 'snapshot' | 'csv' | 'json';
+
+export interface ExportRequest {
+  scanId: string;
+  format: ExportFormat;
+}
+
+export interface ExportedFile {
+  /** A suggested file name ("web-01-2026-11-26T12-00-00.fsnap"). */
+  fileName: string;
+  bytes: Uint8Array;
+}
+
+export interface ImportSnapshotRequest {
+  fileName: string;
+  bytes: Uint8Array;
+}
+
+export interface DiffRequest {
+  /** Two scan ids (scans or opened snapshots); `a` is the earlier. */
+  a: string;
+  b: string;
+}
+
+export interface DiffResult {
+  a: ScanRecordInfo;
+  b: ScanRecordInfo;
+  /** gfns both cover, inclusive; null when they do not overlap. */
+  first: number | null;
+  last: number | null;
+  compared: number;
+  changed: number;
+  /** "mapped→paged": frames. */
+  transitions: Record<string, number>;
+  /** "ENOENT→OK": frames (errno changes within invalid show here). */
+  codeTransitions: Record<string, number>;
+  /** One bit per compared frame (bit i of byte i >> 3, least significant first): 1 = changed. */
+  changedMask: Uint8Array;
+  onlyInA: number;
+  onlyInB: number;
+}
+
+export interface SearchRequest {
+  domain: number;
+  first?: number;
+  last?: number;
+  /** Exactly one of hex ("de ad be ef") and text. */
+  hex?: string;
+  text?: string;
+  encoding?: 'ascii' | 'utf16le';
+  maxHits?: number;
+}
+
+export interface SearchStarted {
+  searchId: string;
+  domain: number;
+  first: number;
+  last: number;
+  /** The bytes searched for, as hex. */
+  pattern: string;
+}
+
+export interface SearchHit {
+  gfn: number;
+  offset: number;
+  /** Bytes around the hit, and where the match starts in them. */
+  context: Uint8Array;
+  contextOffset: number;
+}
+
+export interface SearchSummary {
+  pattern: string;
+  frames: number;
+  scanned: number;
+  mappedFrames: number;
+  bytesSearched: number;
+  hits: number;
+  truncated: boolean;
+  cancelled: boolean;
+  durationMs: number;
+  error: string | null;
+}
+
+export interface SearchHitsEvent {
+  type: 'search-hits';
+  searchId: string;
+  hits: SearchHit[];
+  scanned: number;
+  frames: number;
+}
+
+export interface SearchEndEvent {
+  type: 'search-end';
+  searchId: string;
+  summary: SearchSummary;
+}
+
+/** What the inspector looks at changed (a dump was opened, or back to the host). */
+export interface SourceChangedEvent {
+  type: 'source-changed';
+  host: HostInfo;
+}
+
+export type InspectorEvent = ScanEvent | SearchHitsEvent | SearchEndEvent | SourceChangedEvent;
+
+export type SourceRequest = { kind: 'host' } | { kind: 'dump'; path: string };
+
 export interface FramescopeApi {
   hostInfo(): Promise<HostInfo>;
   listDomains(): Promise<DomainInfo[]>;
   startScan(request: ScanRequest): Promise<ScanStarted>;
   stopScan(scanId: string): Promise<void>;
   readFrame(request: FrameReadRequest): Promise<FrameRead>;
-  /** Scan chunks and ends, for every scan; returns the unsubscribe function. */
-  onScanEvent(listener: (event: ScanEvent) => void): () => void;
+  /** A page-in runs as a scan: stopScan stops it, its chunks and end come as scan events. */
+  pageIn(request: PageInRequest): Promise<ScanStarted>;
+  /** The session's finished scans and opened snapshots, oldest first (memory-bounded). */
+  listScans(): Promise<ScanRecordInfo[]>;
+  scanRecord(scanId: string): Promise<ScanRecord>;
+  exportScan(request: ExportRequest): Promise<ExportedFile>;
+  importSnapshot(request: ImportSnapshotRequest): Promise<ScanRecordInfo>;
+  diffScans(request: DiffRequest): Promise<DiffResult>;
+  startSearch(request: SearchRequest): Promise<SearchStarted>;
+  stopSearch(searchId: string): Promise<void>;
+  /** Inspect a dump file, or the host again. Refused where the service may not open files. */
+  openSource(request: SourceRequest): Promise<HostInfo>;
+  /** Every event (scans, page-ins, searches, source changes); returns the unsubscribe function. */
+  onEvent(listener: (event: InspectorEvent) => void): () => void;
 }
 
 /**
@@ -141,4 +290,4 @@ export type WireToServer = { t: 'call'; id: number; method: string; args: unknow
 export type WireToClient =
   | { t: 'result'; id: number; value: unknown }
   | { t: 'error'; id: number; error: { name: string; message: string; code?: string } }
-  | { t: 'event'; event: ScanEvent };
+  | { t: 'event'; event: InspectorEvent };

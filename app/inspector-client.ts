@@ -5,9 +5,9 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
-import type { FramescopeApi, ScanEvent } from './api';
-import type { BackendOptions } from './backend';
-import { FromWorker, InspectorMethod, RemoteError, ToWorker } from './inspector-protocol';
+import type { FramescopeApi, InspectorEvent } from './api';
+import { apiProxy, FromWorker, InspectorMethod, RemoteError, ToWorker } from './inspector-protocol';
+import type { WorkerOptions } from './inspector-worker';
 
 export interface Inspector extends FramescopeApi {
   close(): Promise<void>;
@@ -15,14 +15,14 @@ export interface Inspector extends FramescopeApi {
 
 const CLOSE_TIMEOUT_MS = 2000;
 
-export function startInspector(options: BackendOptions = {}): Promise<Inspector> {
+export function startInspector(options: WorkerOptions = {}): Promise<Inspector> {
   const worker = new Worker(path.join(__dirname, 'inspector-worker.js'), { workerData: options });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  const listeners = new Set<(event: ScanEvent) => void>();
+  const listeners = new Set<(event: InspectorEvent) => void>();
   let nextId = 1;
   let dead: Error | null = null;
 
-  const call = (method: InspectorMethod, ...args: unknown[]) => new Promise<unknown>((resolve, reject) => {
+  const call = (method: InspectorMethod, args: unknown[]) => new Promise<unknown>((resolve, reject) => {
     if (dead) return reject(dead);
     const id = nextId++;
     pending.set(id, { resolve, reject });
@@ -37,12 +37,8 @@ export function startInspector(options: BackendOptions = {}): Promise<Inspector>
 
   return new Promise<Inspector>((resolve, reject) => {
     const inspector: Inspector = {
-      hostInfo: () => call('hostInfo') as ReturnType<FramescopeApi['hostInfo']>,
-      listDomains: () => call('listDomains') as ReturnType<FramescopeApi['listDomains']>,
-      startScan: (request) => call('startScan', request) as ReturnType<FramescopeApi['startScan']>,
-      stopScan: (scanId) => call('stopScan', scanId) as ReturnType<FramescopeApi['stopScan']>,
-      readFrame: (request) => call('readFrame', request) as ReturnType<FramescopeApi['readFrame']>,
-      onScanEvent: (listener) => {
+      ...apiProxy(call),
+      onEvent: (listener) => {
         listeners.add(listener);
         return () => listeners.delete(listener);
       },

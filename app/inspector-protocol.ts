@@ -2,10 +2,19 @@
  * Messages between the main thread and the mapper worker (inspector-worker.ts). Errors cross
  * as plain data: a structured clone keeps neither the class nor fields like `code`.
  */
-import type { FramescopeApi, ScanEvent } from './api';
+import type { FramescopeApi, InspectorEvent } from './api';
 
-export const INSPECTOR_METHODS = ['hostInfo', 'listDomains', 'startScan', 'stopScan', 'readFrame'] as const;
-export type InspectorMethod = (typeof INSPECTOR_METHODS)[number] & keyof FramescopeApi;
+/** Every FramescopeApi method but onEvent: what crosses a boundary as a call. */
+export const INSPECTOR_METHODS = [
+  'hostInfo', 'listDomains', 'startScan', 'stopScan', 'readFrame', 'pageIn', 'listScans', 'scanRecord',
+  'exportScan', 'importSnapshot', 'diffScans', 'startSearch', 'stopSearch', 'openSource',
+] as const satisfies ReadonlyArray<Exclude<keyof FramescopeApi, 'onEvent'>>;
+export type InspectorMethod = (typeof INSPECTOR_METHODS)[number];
+
+/** The calls of FramescopeApi, each sent through `call`: how every proxy of the API is built. */
+export function apiProxy(call: (method: InspectorMethod, args: unknown[]) => Promise<unknown>): Omit<FramescopeApi, 'onEvent'> {
+  return Object.fromEntries(INSPECTOR_METHODS.map((m) => [m, (...args: unknown[]) => call(m, args)])) as unknown as Omit<FramescopeApi, 'onEvent'>;
+}
 
 export interface WireError {
   name: string;
@@ -22,7 +31,7 @@ export type FromWorker =
   | { kind: 'failed'; error: WireError }
   | { kind: 'result'; id: number; value: unknown }
   | { kind: 'error'; id: number; error: WireError }
-  | { kind: 'event'; event: ScanEvent }
+  | { kind: 'event'; event: InspectorEvent }
   | { kind: 'closed' };
 
 export function toWireError(e: unknown): WireError {
@@ -48,9 +57,9 @@ export class RemoteError extends Error {
 export function transferablesOf(value: unknown): ArrayBuffer[] {
   if (value instanceof Uint8Array) return [value.buffer as ArrayBuffer];
   if (value && typeof value === 'object') {
-    const out: ArrayBuffer[] = [];
-    for (const v of Object.values(value)) if (v instanceof Uint8Array) out.push(v.buffer as ArrayBuffer);
-    return out;
+    const out = new Set<ArrayBuffer>();
+    for (const v of Object.values(value)) if (v instanceof Uint8Array) out.add(v.buffer as ArrayBuffer);
+    return [...out];
   }
   return [];
 }

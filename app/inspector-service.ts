@@ -5,29 +5,60 @@
  */
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
+import path from 'node:path';
 
 import type {
+  DiffRequest,
+  DiffResult,
   DomainInfo,
+  ExportedFile,
+  ExportRequest,
   FrameRead,
   FrameReadRequest,
   FramescopeApi,
   HostInfo,
-  ScanEvent,
+  ImportSnapshotRequest,
+  InspectorEvent,
+  PageInRequest,
+  ScanRecord,
+  ScanRecordInfo,
   ScanRequest,
   ScanStarted,
+  ScanSummary,
+  SearchRequest,
+  SearchStarted,
+  SourceRequest,
 } from './api';
+import { diffScans } from './diff';
+import { exportScan } from './export-files';
 import type { FrameSource } from './frame-source';
 import { codeName, codeNameTable, CODE_MAPPED } from './frame-status';
-import { planScan, runScan } from './scanner';
+import { DEFAULT_PAGE_IN_TIMEOUT_MS, runPageIn } from './page-in';
+import { ScanHistory } from './scan-history';
+import { ChunkOut, planScan, runScan, unscannedCodes } from './scanner';
+import { parsePattern, searchFrames } from './search';
+import { decodeSnapshot, SNAPSHOT_EXTENSION } from './snapshot';
 import { FRAMESCOPE_VERSION } from './version';
 
 const PAGE_SIZE = 4096;
 
-export class InspectorService implements FramescopeApi {
-  private readonly listeners = new Set<(event: ScanEvent) => void>();
-  private readonly scans = new Map<string, AbortController>();
+export interface InspectorServiceOptions {
+  /** Opens another source on request (a dump, or the host again); absent where that is not allowed. */
+  openSource?: (request: SourceRequest) => Promise<FrameSource>;
+}
 
-  constructor(private readonly source: FrameSource) {}
+/** A file name safe on every file system: the domain's name and the time. */
+function fileStem(domainName: string, takenAt: string): string {
+  return `${domainName.replace(/[^\w.-]+/g, '_')}-${takenAt.replace(/[:.]/g, '-').replace(/Z$/, '')}`;
+}
+
+export class InspectorService implements FramescopeApi {
+  private readonly listeners = new Set<(event: InspectorEvent) => void>();
+  /** Running scans, page-ins and searches, by id. */
+  private readonly running = new Map<string, AbortController>();
+  private readonly history = new ScanHistory();
+
+  constructor(private source: FrameSource, private readonly options: InspectorServiceOptions = {}) {}
 
   async hostInfo(): Promise<HostInfo> {
     const d = this.source.describe();
@@ -49,24 +80,18 @@ export class InspectorService implements FramescopeApi {
 
   async startScan(request: ScanRequest): Promise<ScanStarted> {
     const plan = await planScan(this.source, request);
-    const scanId = randomUUID();
-    const controller = new AbortController();
-    this.scans.set(scanId, controller);
-    const emit = (event: ScanEvent) => {
-      for (const listener of this.listeners) listener(event);
-    };
-    // Started on the next turn so that the caller holds the id before the first chunk.
-    setImmediate(() => {
-      runScan(this.source, plan, (c) => emit({ type: 'chunk', scanId, ...c }), controller.signal)
-        .then((summary) => emit({ type: 'end', scanId, summary }))
-        .finally(() => this.scans.delete(scanId));
-    });
-    return { scanId, domain: plan.domain, first: plan.first, last: plan.last, frames: plan.last - plan.first + 1, mode: plan.mode, batch: plan.batch };
+    return this.run('scan', plan, (emit, signal) => runScan(this.source, plan, emit, signal));
+  }
+
+  async pageIn(request: PageInRequest): Promise<ScanStarted> {
+    const plan = await planScan(this.source, { domain: request.domain, first: request.first, last: request.last, mode: 'retry' });
+    const timeoutMs = request.timeoutMs ?? DEFAULT_PAGE_IN_TIMEOUT_MS;
+    return this.run('page-in', plan, (emit, signal) => runPageIn(this.source, { ...plan, timeoutMs }, emit, signal));
   }
 
   /** Stopping a scan that already ended is not an error: the two may cross. */
   async stopScan(scanId: string): Promise<void> {
-    this.scans.get(scanId)?.abort();
+    this.running.get(scanId)?.abort();
   }
 
   async readFrame(request: FrameReadRequest): Promise<FrameRead> {
@@ -82,13 +107,129 @@ export class InspectorService implements FramescopeApi {
     };
   }
 
-  onScanEvent(listener: (event: ScanEvent) => void): () => void {
+  async listScans(): Promise<ScanRecordInfo[]> {
+    return this.history.infos();
+  }
+
+  async scanRecord(scanId: string): Promise<ScanRecord> {
+    return this.history.get(scanId);
+  }
+
+  async exportScan(request: ExportRequest): Promise<ExportedFile> {
+    const r = this.history.get(request.scanId);
+    const bytes = exportScan(request.format, r.summary, r.codes, r.domainName, r.origin);
+    const extension = request.format === 'snapshot' ? SNAPSHOT_EXTENSION : `.${request.format}`;
+    return { fileName: fileStem(r.domainName, r.takenAt) + extension, bytes };
+  }
+
+  async importSnapshot(request: ImportSnapshotRequest): Promise<ScanRecordInfo> {
+    const { header, codes } = decodeSnapshot(request.bytes, path.basename(request.fileName));
+    const summary: ScanSummary = {
+      domain: header.domain.id, first: header.first, last: header.last, frames: header.frames, scanned: header.frames,
+      counts: header.counts, errnos: header.errnos, abi: header.abi, durationMs: 0, mode: header.mode,
+      batch: 0, retry: null, cancelled: false, error: null,
+    };
+    const record: ScanRecord = {
+      scanId: randomUUID(), kind: 'snapshot', domain: header.domain.id, domainName: header.domain.name,
+      takenAt: header.takenAt, summary, fileName: path.basename(request.fileName), codes,
+      origin: { backend: header.backend, description: header.description, hostname: header.hostname },
+    };
+    this.history.add(record);
+    const { codes: _codes, ...info } = record;
+    return info;
+  }
+
+  async diffScans(request: DiffRequest): Promise<DiffResult> {
+    const a = this.history.get(request.a);
+    const b = this.history.get(request.b);
+    const d = diffScans({ first: a.summary.first, codes: a.codes }, { first: b.summary.first, codes: b.codes });
+    const info = ({ codes: _codes, ...rest }: ScanRecord): ScanRecordInfo => rest;
+    return { a: info(a), b: info(b), ...d };
+  }
+
+  async startSearch(request: SearchRequest): Promise<SearchStarted> {
+    const pattern = parsePattern(request);
+    const plan = await planScan(this.source, { domain: request.domain, first: request.first, last: request.last });
+    const searchId = randomUUID();
+    const controller = new AbortController();
+    this.running.set(searchId, controller);
+    setImmediate(() => {
+      searchFrames(this.source, {
+        domain: plan.domain, first: plan.first, last: plan.last, pattern, maxHits: request.maxHits, signal: controller.signal,
+        onHits: (hits) => this.emit({ type: 'search-hits', searchId, hits, scanned: 0, frames: plan.last - plan.first + 1 }),
+        onProgress: (p) => this.emit({ type: 'search-hits', searchId, hits: [], scanned: p.scanned, frames: p.frames }),
+      })
+        .then((summary) => this.emit({ type: 'search-end', searchId, summary }))
+        .finally(() => this.running.delete(searchId));
+    });
+    return { searchId, domain: plan.domain, first: plan.first, last: plan.last, pattern: Buffer.from(pattern).toString('hex') };
+  }
+
+  async stopSearch(searchId: string): Promise<void> {
+    this.running.get(searchId)?.abort();
+  }
+
+  async openSource(request: SourceRequest): Promise<HostInfo> {
+    if (!this.options.openSource) {
+      throw Object.assign(new Error('this framescope may not open other sources (files are opened only by the desktop app)'), { code: 'EPERM' });
+    }
+    const next = await this.options.openSource(request);
+    for (const c of this.running.values()) c.abort();
+    const previous = this.source;
+    this.source = next;
+    await previous.close();
+    const host = await this.hostInfo();
+    this.emit({ type: 'source-changed', host });
+    return host;
+  }
+
+  onEvent(listener: (event: InspectorEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
   async close(): Promise<void> {
-    for (const c of this.scans.values()) c.abort();
+    for (const c of this.running.values()) c.abort();
     await this.source.close();
+  }
+
+  private emit(event: InspectorEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  /** Runs a scan-like job in the background: chunk events, then the end event and a record. */
+  private async run(kind: 'scan' | 'page-in', plan: { domain: number; first: number; last: number; mode: ScanStarted['mode']; batch: number },
+    job: (emit: (c: ChunkOut) => void, signal: AbortSignal) => Promise<ScanSummary>): Promise<ScanStarted> {
+    const scanId = randomUUID();
+    const controller = new AbortController();
+    this.running.set(scanId, controller);
+    const source = this.source;
+    const domainName = await this.domainName(plan.domain);
+    const { backend, description, hostname } = await this.hostInfo();
+    const codes = unscannedCodes(plan.last - plan.first + 1);
+    // Started on the next turn so that the caller holds the id before the first chunk.
+    setImmediate(() => {
+      job((c) => {
+        codes.set(c.codes, c.first - plan.first);
+        this.emit({ type: 'chunk', scanId, ...c });
+      }, controller.signal)
+        .then((summary) => {
+          if (summary.scanned > 0 && source === this.source) {
+            this.history.add({ scanId, kind, domain: plan.domain, domainName, takenAt: new Date().toISOString(), summary, codes,
+              origin: { backend, description, hostname } });
+          }
+          this.emit({ type: 'end', scanId, summary });
+        })
+        .finally(() => this.running.delete(scanId));
+    });
+    return { scanId, domain: plan.domain, first: plan.first, last: plan.last, frames: plan.last - plan.first + 1, mode: plan.mode, batch: plan.batch };
+  }
+
+  private async domainName(domain: number): Promise<string> {
+    try {
+      return (await this.source.listDomains()).find((d) => d.id === domain)?.name ?? `domain ${domain}`;
+    } catch {
+      return `domain ${domain}`;
+    }
   }
 }

@@ -7,9 +7,9 @@
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { WebSocket } from 'ws';
 
-import type { FramescopeApi, ScanEvent, WireToClient, WireToServer } from './api';
+import type { FramescopeApi, InspectorEvent, WireToClient, WireToServer } from './api';
 import type { Inspector } from './inspector-client';
-import { RemoteError } from './inspector-protocol';
+import { apiProxy, InspectorMethod, RemoteError } from './inspector-protocol';
 import { API_PATH } from './server';
 
 export { DEFAULT_SOCKET_PATH } from './socket-path';
@@ -37,14 +37,14 @@ export function connectRemoteInspector(socketPath: string): Promise<Inspector> {
   const encoder = new Encoder({ ignoreUndefined: true });
   const decoder = new Decoder();
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  const listeners = new Set<(event: ScanEvent) => void>();
+  const listeners = new Set<(event: InspectorEvent) => void>();
   let nextId = 1;
   let gone: Error | null = null;
 
-  const call = (method: string, ...args: unknown[]) => new Promise<never>((resolve, reject) => {
+  const call = (method: InspectorMethod, args: unknown[]) => new Promise<unknown>((resolve, reject) => {
     if (gone) return reject(gone);
     const id = nextId++;
-    pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+    pending.set(id, { resolve, reject });
     ws.send(encoder.encode({ t: 'call', id, method, args } satisfies WireToServer));
   });
 
@@ -67,12 +67,8 @@ export function connectRemoteInspector(socketPath: string): Promise<Inspector> {
   });
 
   const inspector: Inspector = {
-    hostInfo: () => call('hostInfo'),
-    listDomains: () => call('listDomains'),
-    startScan: (request) => call('startScan', request),
-    stopScan: (scanId) => call('stopScan', scanId),
-    readFrame: (request) => call('readFrame', request),
-    onScanEvent: (listener) => {
+    ...apiProxy(call),
+    onEvent: (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },

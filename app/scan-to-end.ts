@@ -14,7 +14,8 @@ export async function scanToEnd(api: FramescopeApi, request: ScanRequest,
     if (e.type === 'chunk') onChunk?.(e);
     else finish(e.summary);
   };
-  const off = api.onScanEvent((e) => {
+  const off = api.onEvent((e) => {
+    if (e.type !== 'chunk' && e.type !== 'end') return;
     if (scanId === null) held.push(e);
     else if (e.scanId === scanId) handle(e);
   });

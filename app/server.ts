@@ -18,7 +18,7 @@ import { pipeline } from 'node:stream/promises';
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { RawData, WebSocket, WebSocketServer } from 'ws';
 
-import type { FramescopeApi, ScanEvent, WireToClient } from './api';
+import type { FramescopeApi, InspectorEvent, WireToClient } from './api';
 import { invokeApi } from './api-schema';
 import { toWireError, WireError } from './inspector-protocol';
 
@@ -184,7 +184,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const client: Client = { ws, callsInFlight: 0, unsubscribe: () => {}, closed: new Promise((r) => (forget = r)) };
     clients.add(client);
     stats.connections = clients.size;
-    client.unsubscribe = api.onScanEvent((event) => sendEvent(client, event));
+    client.unsubscribe = api.onEvent((event) => sendEvent(client, event));
     ws.on('message', (data, isBinary) => void onMessage(client, data, isBinary));
     // ws reports bad frames (too big, bad opcode) here and closes the socket itself.
     ws.on('error', () => {});
@@ -206,7 +206,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     return bytes.byteLength;
   }
 
-  function sendEvent(client: Client, event: ScanEvent): void {
+  function sendEvent(client: Client, event: InspectorEvent): void {
     // Runs inside the api's event loop: a failure here must not reach the other listeners.
     try {
       const size = send(client, { t: 'event', event });

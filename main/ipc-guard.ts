@@ -12,6 +12,8 @@ export const APP_ENTRY = `${APP_ORIGIN}/index.html`;
 /** IPC channel names: published once, never renamed. */
 export const CHANNEL_CALL = 'framescope:call';
 export const CHANNEL_EVENTS = 'framescope:events';
+export const CHANNEL_DESKTOP = 'framescope:desktop';
+export const CHANNEL_MENU = 'framescope:menu';
 
 export interface SenderFacts {
   /** URL of the frame that sent the message. */

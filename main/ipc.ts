@@ -1,7 +1,7 @@
 /**
  * The IPC between the renderer and the inspector: one invoke channel for every FramescopeApi
- * call, validated by the same schemas as the WebSocket (app/api-schema.ts); scan events go
- * through a MessagePort, binary and small (one byte per frame).
+ * call, validated by the same schemas as the WebSocket (app/api-schema.ts); events go through
+ * a MessagePort, binary and small (scan chunks are one byte per frame).
  */
 import { BrowserWindow, ipcMain, IpcMainInvokeEvent, MessageChannelMain } from 'electron';
 
@@ -40,7 +40,7 @@ export function connectEventPort(inspector: Inspector, win: BrowserWindow): void
   win.webContents.on('did-finish-load', () => {
     unsubscribe?.();
     const { port1, port2 } = new MessageChannelMain();
-    unsubscribe = inspector.onScanEvent((event) => port1.postMessage(event));
+    unsubscribe = inspector.onEvent((event) => port1.postMessage(event));
     port1.start();
     win.webContents.postMessage(CHANNEL_EVENTS, null, [port2]);
   });

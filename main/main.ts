@@ -9,8 +9,9 @@ import { app, BrowserWindow } from 'electron';
 
 import { BackendOptions } from '../app/backend';
 import { Inspector, startInspector } from '../app/inspector-client';
-import { toWireError } from '../app/inspector-protocol';
+import { apiProxy, toWireError } from '../app/inspector-protocol';
 import { connectRemoteInspector, DEFAULT_SOCKET_PATH } from '../app/remote-inspector';
+import { desktopActions, setupDesktopIpc } from './desktop';
 import { connectEventPort, setupIpc } from './ipc';
 import { setupMenu } from './menu';
 import { registerAppScheme, setupAppProtocol } from './protocol';
@@ -57,11 +58,7 @@ function failedInspector(error: unknown): Inspector {
   const fail = async (): Promise<never> => {
     throw Object.assign(new Error(wire.message), { name: wire.name, code: wire.code });
   };
-  return {
-    hostInfo: fail, listDomains: fail, startScan: fail, stopScan: fail, readFrame: fail,
-    onScanEvent: () => () => {},
-    close: async () => {},
-  };
+  return { ...apiProxy(fail), onEvent: () => () => {}, close: async () => {} };
 }
 
 registerAppScheme();
@@ -75,8 +72,11 @@ app.whenReady().then(async () => {
   setupAppProtocol(path.join(__dirname, '..', 'ui'));
   inspector = await openInspector(process.argv).catch(failedInspector);
   const getWindow = () => mainWindow;
+  const getInspector = () => inspector!;
+  const actions = desktopActions(getInspector, getWindow, () => setupMenu(getInspector, getWindow, actions));
   setupIpc(inspector, getWindow);
-  setupMenu(inspector, getWindow);
+  setupDesktopIpc(actions, getWindow);
+  setupMenu(getInspector, getWindow, actions);
   mainWindow = createMainWindow();
   connectEventPort(inspector, mainWindow);
   mainWindow.on('closed', () => (mainWindow = null));

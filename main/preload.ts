@@ -1,19 +1,28 @@
 /**
- * The preload: exposes FramescopeApi as window.framescope, and nothing else. It runs
+ * The preload: exposes FramescopeApi as window.framescope and the desktop's additions
+ * (dialogs, dropped files, menus) as window.framescopeDesktop, and nothing else. It runs
  * sandboxed, where only 'electron' can be required, so it imports types alone; the channel
- * names repeat main/ipc-guard.ts (a test keeps the two equal).
+ * names and the method list repeat main/ipc-guard.ts and app/inspector-protocol.ts (a test
+ * keeps them equal).
  */
-import { contextBridge, ipcRenderer } from 'electron';
+import { contextBridge, ipcRenderer, webUtils } from 'electron';
 
-import type { FramescopeApi, ScanEvent } from '../app/api';
+import type { FramescopeApi, InspectorEvent } from '../app/api';
+import type { DesktopBridge, MenuCommand } from '../app/desktop-api';
 
 const CHANNEL_CALL = 'framescope:call';
 const CHANNEL_EVENTS = 'framescope:events';
+const CHANNEL_DESKTOP = 'framescope:desktop';
+const CHANNEL_MENU = 'framescope:menu';
+
+const API_METHODS = [
+  'hostInfo', 'listDomains', 'startScan', 'stopScan', 'readFrame', 'pageIn', 'listScans', 'scanRecord',
+  'exportScan', 'importSnapshot', 'diffScans', 'startSearch', 'stopSearch', 'openSource',
+] as const;
 
 type Reply = { ok: true; value: unknown } | { ok: false; error: { name: string; message: string; code?: string } };
 
-async function call(method: string, args: unknown[]): Promise<never> {
-  const reply = (await ipcRenderer.invoke(CHANNEL_CALL, method, args)) as Reply;
+function unwrap(reply: Reply): never {
   if (reply.ok) return reply.value as never;
   const error = new Error(reply.error.message) as Error & { code?: string };
   error.name = reply.error.name;
@@ -21,27 +30,48 @@ async function call(method: string, args: unknown[]): Promise<never> {
   throw error;
 }
 
-const listeners = new Set<(event: ScanEvent) => void>();
+const call = async (method: string, args: unknown[]) => unwrap(await ipcRenderer.invoke(CHANNEL_CALL, method, args));
+const desktop = async (action: string, arg?: unknown) => unwrap(await ipcRenderer.invoke(CHANNEL_DESKTOP, action, arg));
+
+const listeners = new Set<(event: InspectorEvent) => void>();
 
 ipcRenderer.on(CHANNEL_EVENTS, (event) => {
   const [port] = event.ports;
-  port.onmessage = (message: { data: ScanEvent }) => {
+  port.onmessage = (message: { data: InspectorEvent }) => {
     for (const listener of listeners) listener(message.data);
   };
 });
 
-const api: FramescopeApi = {
-  hostInfo: () => call('hostInfo', []),
-  listDomains: () => call('listDomains', []),
-  startScan: (request) => call('startScan', [request]),
-  stopScan: (scanId) => call('stopScan', [scanId]),
-  readFrame: (request) => call('readFrame', [request]),
-  onScanEvent: (listener) => {
+const api = Object.fromEntries(API_METHODS.map((m) => [m, (...args: unknown[]) => call(m, args)])) as unknown as Omit<FramescopeApi, 'onEvent'>;
+
+contextBridge.exposeInMainWorld('framescope', {
+  ...api,
+  onEvent: (listener: (event: InspectorEvent) => void) => {
     listeners.add(listener);
     return () => {
       listeners.delete(listener);
     };
   },
-};
+} satisfies FramescopeApi);
 
-contextBridge.exposeInMainWorld('framescope', api);
+const menuListeners = new Set<(command: MenuCommand) => void>();
+ipcRenderer.on(CHANNEL_MENU, (_event, command: MenuCommand) => {
+  for (const listener of menuListeners) listener(command);
+});
+
+contextBridge.exposeInMainWorld('framescopeDesktop', {
+  openDumpDialog: () => desktop('openDumpDialog'),
+  // The page never sees paths; the main process is given the path of a file the user dropped.
+  openDroppedFile: (file: Blob) => desktop('openDump', webUtils.getPathForFile(file as File)),
+  openRecentDump: (path: string) => desktop('openDump', path),
+  recentDumps: () => desktop('recentDumps'),
+  inspectHost: () => desktop('inspectHost'),
+  saveFile: (request) => desktop('saveFile', request),
+  openSnapshotDialog: () => desktop('openSnapshotDialog'),
+  onMenuCommand: (listener) => {
+    menuListeners.add(listener);
+    return () => {
+      menuListeners.delete(listener);
+    };
+  },
+} satisfies DesktopBridge);

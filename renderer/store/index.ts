@@ -33,6 +33,8 @@ export function createFramescopeStore(api: FramescopeApi, connection: Connection
     ...createSelectionSlice(set, get, { api, buffers }),
     connection,
   }));
-  const unsubscribe = api.onScanEvent((event) => store.getState().handleScanEvent(event));
+  const unsubscribe = api.onEvent((event) => {
+    if (event.type === 'chunk' || event.type === 'end') store.getState().handleScanEvent(event);
+  });
   return { store, dispose: unsubscribe };
 }

@@ -4,7 +4,7 @@
  */
 import { Decoder, Encoder } from '@msgpack/msgpack';
 
-import type { FramescopeApi, ScanEvent, WireToClient, WireToServer } from '../../app/api';
+import type { FramescopeApi, InspectorEvent, WireToClient, WireToServer } from '../../app/api';
 
 export type ConnectionState = 'open' | 'closed';
 
@@ -14,7 +14,13 @@ export interface WebSocketApi extends FramescopeApi {
   onConnectionChange(cb: (state: ConnectionState) => void): () => void;
 }
 
-type CallMethod = Exclude<keyof FramescopeApi, 'onScanEvent'>;
+type CallMethod = Exclude<keyof FramescopeApi, 'onEvent'>;
+
+/** FramescopeApi's calls; the browser cannot import app/'s list, so a test keeps this one equal to it. */
+export const API_METHODS = [
+  'hostInfo', 'listDomains', 'startScan', 'stopScan', 'readFrame', 'pageIn', 'listScans', 'scanRecord',
+  'exportScan', 'importSnapshot', 'diffScans', 'startSearch', 'stopSearch', 'openSource',
+] as const satisfies readonly CallMethod[];
 
 /** An error the server answered with, its name and code kept. */
 export class ApiCallError extends Error {
@@ -47,7 +53,7 @@ export function connectWebSocketApi(url: string): Promise<WebSocketApi> {
   const encoder = new Encoder({ ignoreUndefined: true });
   const decoder = new Decoder();
   const pending = new Map<number, PendingCall>();
-  const scanListeners = new Set<(event: ScanEvent) => void>();
+  const eventListeners = new Set<(event: InspectorEvent) => void>();
   const stateListeners = new Set<(state: ConnectionState) => void>();
   let state: ConnectionState | 'connecting' = 'connecting';
   let nextId = 1;
@@ -93,22 +99,17 @@ export function connectWebSocketApi(url: string): Promise<WebSocketApi> {
         pending.delete(message.id);
         break;
       case 'event':
-        notify(scanListeners, message.event);
+        notify(eventListeners, message.event);
         break;
     }
   };
 
+  const calls = Object.fromEntries(API_METHODS.map((m) => [m, (...args: unknown[]) => call(m, args)])) as unknown as Pick<FramescopeApi, CallMethod>;
   const api: WebSocketApi = {
-    hostInfo: () => call('hostInfo', []) as ReturnType<FramescopeApi['hostInfo']>,
-    listDomains: () => call('listDomains', []) as ReturnType<FramescopeApi['listDomains']>,
-    startScan: (request) => call('startScan', [request]) as ReturnType<FramescopeApi['startScan']>,
-    stopScan: async (scanId) => {
-      await call('stopScan', [scanId]);
-    },
-    readFrame: (request) => call('readFrame', [request]) as ReturnType<FramescopeApi['readFrame']>,
-    onScanEvent: (listener) => {
-      scanListeners.add(listener);
-      return () => scanListeners.delete(listener);
+    ...calls,
+    onEvent: (listener) => {
+      eventListeners.add(listener);
+      return () => eventListeners.delete(listener);
     },
     close: () => socket.close(1000),
     onConnectionChange: (cb) => {

@@ -1,27 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import type { FramescopeApi } from '../../app/api';
 import { ApiValidationError, invokeApi, validateCall } from '../../app/api-schema';
+import { apiProxy } from '../../app/inspector-protocol';
 
 /** Records what reached the service: a rejected call must never get there. */
-function recordingApi(): { api: FramescopeApi; calls: string[] } {
+function recordingApi() {
   const calls: string[] = [];
   const reply = (name: string, value: unknown) => async (...args: unknown[]) => {
     calls.push(`${name}(${JSON.stringify(args)})`);
     return value as never;
   };
-  return {
-    calls,
-    api: {
-      hostInfo: reply('hostInfo', {}),
-      listDomains: reply('listDomains', []),
-      startScan: reply('startScan', { scanId: 'x' }),
-      stopScan: reply('stopScan', undefined),
-      readFrame: reply('readFrame', { bytes: null }),
-      onScanEvent: () => () => {},
-    },
-  };
+  const api = { ...apiProxy((method, args) => reply(method, method === 'startScan' ? { scanId: 'x' } : undefined)(...args)), onEvent: () => () => {} };
+  return { calls, api };
 }
 
 test('well-formed calls pass through unchanged', async () => {
@@ -39,7 +30,7 @@ test('well-formed calls pass through unchanged', async () => {
 test('nonsense from a renderer gets a clear one-line error and never reaches the service', async () => {
   const { api, calls } = recordingApi();
   const cases: Array<[unknown, unknown, RegExp]> = [
-    ['onScanEvent', [], /no such method: "onScanEvent"/],
+    ['onEvent', [], /no such method: "onEvent"/],
     ['constructor', [], /no such method/],
     [42, [], /no such method: 42/],
     ['startScan', 'not an array', /startScan: arguments must be an array/],

@@ -11,7 +11,7 @@ import { decode, encode } from '@msgpack/msgpack';
 import ts from 'typescript';
 import WebSocket from 'ws';
 
-import type { FramescopeApi, ScanChunk, ScanEvent, WireToClient } from '../../app/api';
+import type { FramescopeApi, InspectorEvent, ScanChunk, WireToClient } from '../../app/api';
 import { statusOf } from '../../app/frame-status';
 import { startInspector } from '../../app/inspector-client';
 import { scanToEnd } from '../../app/scan-to-end';
@@ -125,7 +125,7 @@ type Reply2 = Exclude<WireToClient, { t: 'event' }>;
 /** Speaks the wire protocol by hand, to send what a correct client never would. */
 class WireClient {
   readonly replies: Reply2[] = [];
-  readonly events: ScanEvent[] = [];
+  readonly events: InspectorEvent[] = [];
   textFramesReceived = 0;
   private nextId = 1;
   private waiters: Array<() => void> = [];
@@ -621,8 +621,8 @@ test('ws-client: scan events reach its listeners until they unsubscribe', TEST_O
   await withServer(async ({ server, api }) => {
     const client = await connectClient(server);
     try {
-      const got: ScanEvent[] = [];
-      const off = client.onScanEvent((e) => got.push(e));
+      const got: InspectorEvent[] = [];
+      const off = client.onEvent((e) => got.push(e));
       await client.listDomains(); // the server has subscribed once a call has round-tripped
       api.emit(chunkEvent('s9', 0, 4096));
       await client.listDomains(); // replies follow events sent before them

@@ -3,8 +3,9 @@
  * scan events sent only when a test calls emit(). For testing transports (server, clients).
  */
 import type {
-  DomainInfo, FrameRead, FrameReadRequest, FramescopeApi, HostInfo, ScanEvent, ScanRequest, ScanStarted,
+  DomainInfo, FrameRead, FrameReadRequest, FramescopeApi, HostInfo, InspectorEvent, ScanRequest, ScanStarted,
 } from '../../app/api';
+import { PartialApi } from './partial-api';
 
 export const FAKE_PAGE_SIZE = 4096;
 /** readFrame of this gfn fails, with FAKE_FRAME_ERROR's name and code. */
@@ -23,9 +24,9 @@ export function fakeFrameBytes(gfn: number): Uint8Array {
   return bytes;
 }
 
-export class FakeApi implements FramescopeApi {
+export class FakeApi extends PartialApi implements FramescopeApi {
   readonly calls: Array<{ method: string; args: unknown[] }> = [];
-  private readonly listeners = new Set<(event: ScanEvent) => void>();
+  private readonly listeners = new Set<(event: InspectorEvent) => void>();
   private scans = 0;
   /** Calls held until release(): lets a test keep calls in flight. */
   private gate: Promise<void> | null = null;
@@ -35,7 +36,7 @@ export class FakeApi implements FramescopeApi {
     return this.listeners.size;
   }
 
-  emit(event: ScanEvent): void {
+  emit(event: InspectorEvent): void {
     for (const listener of this.listeners) listener(event);
   }
 
@@ -89,7 +90,7 @@ export class FakeApi implements FramescopeApi {
     return { domain: request.domain, gfn: request.gfn, code: 0, codeName: 'OK', bytes: fakeFrameBytes(request.gfn), abi: 'v2' };
   }
 
-  onScanEvent(listener: (event: ScanEvent) => void): () => void {
+  onEvent(listener: (event: InspectorEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }

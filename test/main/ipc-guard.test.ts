@@ -44,3 +44,14 @@ test('the window is created sandboxed, context-isolated, without Node', () => {
   assert.match(source, /nodeIntegration: false/);
   assert.doesNotMatch(source, /webSecurity: false/);
 });
+
+test('the preload and the browser client list exactly the API\'s methods', () => {
+  const { INSPECTOR_METHODS } = require('../../app/inspector-protocol') as typeof import('../../app/inspector-protocol');
+  for (const file of ['main/preload.ts', 'renderer/transport/ws-client.ts']) {
+    // both run where app/ cannot be imported (a sandboxed preload, the browser)
+    const source = fs.readFileSync(path.join(__dirname, '../../..', file), 'utf8');
+    const list = /API_METHODS = \[([^\]]*)\]/.exec(source)?.[1];
+    assert.ok(list, `${file} has an API_METHODS list`);
+    assert.deepEqual([...list.matchAll(/'(\w+)'/g)].map((m) => m[1]), [...INSPECTOR_METHODS], file);
+  }
+});

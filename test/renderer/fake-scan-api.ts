@@ -10,11 +10,12 @@ import type {
   FrameReadRequest,
   FramescopeApi,
   HostInfo,
-  ScanEvent,
+  InspectorEvent,
   ScanRequest,
   ScanStarted,
   ScanSummary,
 } from '../../app/api';
+import { PartialApi } from '../fakes/partial-api';
 
 export const CODE_NAMES: Record<number, string> = { 0: 'OK', 1: 'EPERM', 2: 'ENOENT', 16: 'EBUSY', 22: 'EINVAL', 255: 'UNSCANNED' };
 
@@ -28,7 +29,7 @@ interface FakeScan {
   startedAt: number;
 }
 
-export class FakeScanApi implements FramescopeApi {
+export class FakeScanApi extends PartialApi implements FramescopeApi {
   readonly calls: Array<{ method: string; args: unknown[] }> = [];
   readonly scans = new Map<string, FakeScan>();
   /** The truth: each domain's frame codes. */
@@ -37,10 +38,11 @@ export class FakeScanApi implements FramescopeApi {
   failNext: { method: keyof FramescopeApi; error: Error } | null = null;
   /** Held startScan answers: set to a promise to keep startScan pending until it resolves. */
   startGate: Promise<void> | null = null;
-  private readonly listeners = new Set<(event: ScanEvent) => void>();
+  private readonly listeners = new Set<(event: InspectorEvent) => void>();
   private nextScan = 1;
 
   constructor(readonly domains: DomainInfo[]) {
+    super();
     for (const d of domains) this.truth.set(d.id, new Uint8Array(d.frames ?? 0));
   }
 
@@ -101,12 +103,12 @@ export class FakeScanApi implements FramescopeApi {
     };
   }
 
-  onScanEvent(listener: (event: ScanEvent) => void): () => void {
+  onEvent(listener: (event: InspectorEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  emit(event: ScanEvent): void {
+  emit(event: InspectorEvent): void {
     for (const listener of this.listeners) listener(event);
   }
 
