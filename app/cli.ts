@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs, ParseArgsConfig } from 'node:util';
 
-import type { DomainInfo, FrameRead, ScanSummary } from './api';
+import type { DomainInfo, FrameRead, InspectorEvent, ScanSummary, SearchHit, SearchSummary } from './api';
 import type { BackendChoice, BackendOptions } from './backend';
 import { resolveBackend } from './backend';
 import { diffScans } from './diff';
@@ -17,6 +17,7 @@ import { hexDump } from './hex-dump';
 import { Inspector, startInspector } from './inspector-client';
 import { connectRemoteInspector } from './remote-inspector';
 import { scanToEnd } from './scan-to-end';
+import { parsePattern } from './search';
 import { DEFAULT_HOST, startServer } from './server';
 import { unscannedCodes } from './scanner';
 import type { SnapshotHeader } from './snapshot';
@@ -32,6 +33,8 @@ commands:
                                             map every frame of the range and count the results;
                                             --out saves a snapshot or the statuses as runs
   diff A.fsnap B.fsnap [--json]             frames that changed between two snapshots
+  search --domain ID|NAME (--string TEXT [--utf16] | --hex BYTES) [--range FIRST-LAST]
+       [--max-hits N] [--json]              find bytes in the mapped frames of a range
   serve [--listen HOST:PORT] [--domain ID|NAME]
                                             serve the UI and the API over HTTP (loopback by
                                             default, a random token in the printed URL): how a
@@ -319,6 +322,83 @@ export function parseListen(text: string): { host: string; port: number } {
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
+function printable(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
+}
+
+async function commandSearch(args: string[], options: CommandOptions, io: Io): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      domain: { type: 'string' }, range: { type: 'string' }, string: { type: 'string' }, hex: { type: 'string' },
+      utf16: { type: 'boolean' }, 'max-hits': { type: 'string' }, json: { type: 'boolean' }, dump: { type: 'string' },
+    },
+    strict: true,
+  });
+  options = withDumpOption(options, values.dump);
+  if (!values.domain && !options.dump) throw new UsageError('search needs --domain ID|NAME (or --dump FILE)');
+  if ((values.string === undefined) === (values.hex === undefined)) throw new UsageError('search needs --string TEXT or --hex BYTES (one of them)');
+  if (values.utf16 && values.hex !== undefined) throw new UsageError('--utf16 goes with --string');
+  const range = values.range ? parseRange(values.range) : undefined;
+  const maxHits = values['max-hits'] !== undefined ? parseNumber(values['max-hits'], '--max-hits') : undefined;
+  // checked here too, so that a bad pattern is a usage error before any inspector starts
+  try {
+    parsePattern({ text: values.string, hex: values.hex, encoding: values.utf16 ? 'utf16le' : 'ascii' });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return withInspector(options, io, async (inspector) => {
+    const domain = await resolveDomain(inspector, values.domain);
+    const hits: SearchHit[] = [];
+    let searchId: string | null = null;
+    let finish: (s: SearchSummary) => void = () => {};
+    const ended = new Promise<SearchSummary>((resolve) => (finish = resolve));
+    const held: InspectorEvent[] = [];
+    const handle = (e: InspectorEvent) => {
+      if (e.type === 'search-hits' && e.searchId === searchId) {
+        hits.push(...e.hits);
+        if (io.isTTY && !values.json) io.err(`\rsearching: ${e.scanned || hits.length} ${e.scanned ? 'frames' : 'hits'}`);
+      }
+      if (e.type === 'search-end' && e.searchId === searchId) finish(e.summary);
+    };
+    const off = inspector.onEvent((e) => (searchId === null ? held.push(e) : handle(e)));
+    const onSigint = () => searchId && void inspector.stopSearch(searchId);
+    process.once('SIGINT', onSigint);
+    try {
+      const started = await inspector.startSearch({
+        domain: domain.id, ...range, text: values.string, hex: values.hex, encoding: values.utf16 ? 'utf16le' : 'ascii', maxHits,
+      });
+      searchId = started.searchId;
+      held.splice(0).forEach(handle);
+      const summary = await ended;
+      if (io.isTTY && !values.json) io.err('\r\x1b[K');
+      if (values.json) {
+        io.out(JSON.stringify({
+          domain: domain.id, first: started.first, last: started.last, ...summary,
+          matches: hits.map((h) => ({ gfn: h.gfn, offset: h.offset, address: h.gfn * 4096 + h.offset, context: Buffer.from(h.context).toString('hex'), contextOffset: h.contextOffset })),
+        }, null, 2) + '\n');
+      } else {
+        const rows = [['GFN', 'OFFSET', 'ADDRESS', 'CONTEXT']];
+        for (const h of hits) {
+          rows.push([`0x${h.gfn.toString(16)}`, `0x${h.offset.toString(16).padStart(3, '0')}`, `0x${(h.gfn * 4096 + h.offset).toString(16)}`, printable(h.context)]);
+        }
+        if (hits.length) io.out(table(rows, [true, true, true, false]));
+        const mb = summary.bytesSearched / 1e6;
+        io.out(`${summary.hits} hit${summary.hits === 1 ? '' : 's'}${summary.truncated ? ' (more not listed: raise --max-hits)' : ''} in ${summary.mappedFrames} mapped frames ` +
+          `of domain ${domain.id} (${domain.name}), ${mb.toFixed(1)} MB searched in ${(summary.durationMs / 1000).toFixed(2)} s\n`);
+      }
+      if (summary.error) {
+        io.err(`framescope: ${summary.error}\n`);
+        return 1;
+      }
+      return summary.cancelled ? 130 : 0;
+    } finally {
+      off();
+      process.removeListener('SIGINT', onSigint);
+    }
+  });
+}
+
 /** A group's id from /etc/group (there is no getgrnam in Node). */
 export function groupId(name: string, groupFile = '/etc/group'): number {
   if (/^\d+$/.test(name)) return Number(name);
@@ -373,6 +453,7 @@ const COMMANDS: Record<string, (args: string[], options: CommandOptions, io: Io)
   scan: commandScan,
   read: commandRead,
   diff: commandDiff,
+  search: commandSearch,
 };
 
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {

@@ -222,3 +222,27 @@ test('scan --dump and read --dump: a memory dump, with no host at all', async ()
   const both = framescope('--backend', 'sim', 'scan', '--dump', file);
   assert.equal(both.code, 2);
 });
+
+test('search: strings and bytes where the emulator placed them, as a table and as JSON', () => {
+  const table = framescope('search', '--domain', 'web-01', '--string', 'MARKER', '--range', '0-0x4fff');
+  assert.equal(table.code, 0, table.err);
+  assert.match(table.out, /0x1234\s+0x10b\s+0x123410b\s+.*FRAMESCOPE-MARKER web-01/);
+  assert.match(table.out, /0x2001\s+0x003/);
+  assert.match(table.out, /^2 hits in \d+ mapped frames of domain 3 \(web-01\)/m);
+  const json = JSON.parse(framescope('search', '--domain', '3', '--string', 'BOUNDARY-MARKER', '--range', '0x1f00-0x20ff', '--json').out);
+  assert.deepEqual(json.matches.map((m: { gfn: number; offset: number }) => [m.gfn, m.offset]), [[0x2000, 4090]]);
+  const utf16 = JSON.parse(framescope('search', '--domain', '3', '--string', 'utf16-marker', '--utf16', '--range', '0x4000-0x4fff', '--json').out);
+  assert.deepEqual(utf16.matches.map((m: { gfn: number }) => m.gfn), [0x4242]);
+  const capped = JSON.parse(framescope('search', '--domain', '3', '--hex', '00 00 00 00', '--range', '0-0xff', '--max-hits', '3', '--json').out);
+  assert.equal(capped.matches.length, 3);
+  assert.equal(capped.truncated, true);
+  for (const [args, message] of [
+    [['search', '--domain', '3'], /--string TEXT or --hex BYTES/],
+    [['search', '--domain', '3', '--hex', 'zz'], /'zz' is not hex bytes/],
+    [['search', '--domain', '3', '--hex', 'ab', '--utf16'], /--utf16 goes with --string/],
+  ] as Array<[string[], RegExp]>) {
+    const r = framescope(...args);
+    assert.equal(r.code, 2);
+    assert.match(oneErrorLine(r.err), message);
+  }
+});
