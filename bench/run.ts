@@ -7,13 +7,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+import { benchGrid } from './grid-frame-time';
 import { benchScanThroughput } from './scan-throughput';
+import { benchSearch } from './search-throughput';
 
 async function main(): Promise<void> {
   const log = (line: string) => console.log(line);
   log(`framescope benchmarks on ${os.cpus()[0]?.model ?? 'unknown cpu'} x${os.cpus().length}, node ${process.version}`);
   const results: Record<string, unknown> = { date: new Date().toISOString(), cpu: os.cpus()[0]?.model, cores: os.cpus().length };
   results.scan = await benchScanThroughput(log);
+  results.grid = await benchGrid(log);
+  results.search = await benchSearch(log);
   const out = path.join(__dirname, 'results.json');
   fs.writeFileSync(out, JSON.stringify(results, null, 2));
   log(`results written to ${path.relative(process.cwd(), out)}`);
