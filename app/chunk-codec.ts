@@ -1,0 +1,67 @@
+/**
+ * How scan chunks' frame codes travel: raw (one byte per frame) or run-length encoded, which
+ * ever is smaller. Guests are mostly long runs (holes, RAM), so a 16 M-frame scan usually
+ * crosses into the renderer in a fraction of a byte per frame, and never more than one plus
+ * a few bytes of framing. The renderer decodes with its own copy (renderer/store/chunk-codec.ts),
+ * which a test keeps equal to this one.
+ *
+ * RLE: for each run, the code (one byte), then the run's length as unsigned LEB128.
+ */
+export type CodesEncoding = 'raw' | 'rle';
+
+export interface EncodedCodes {
+  encoding: CodesEncoding;
+  /** Frames the data stands for. */
+  count: number;
+  data: Uint8Array;
+}
+
+export function encodeCodes(codes: Uint8Array): EncodedCodes {
+  const out = new Uint8Array(codes.length);
+  let at = 0;
+  for (let i = 0; i < codes.length;) {
+    const code = codes[i];
+    let end = i + 1;
+    while (end < codes.length && codes[end] === code) end++;
+    // a code and at most 5 LEB128 bytes; past the raw size RLE has lost already
+    if (at + 6 > out.length) return { encoding: 'raw', count: codes.length, data: codes };
+    out[at++] = code;
+    for (let n = end - i; ; n = Math.floor(n / 128)) {
+      if (n < 128) {
+        out[at++] = n;
+        break;
+      }
+      out[at++] = (n & 0x7f) | 0x80;
+    }
+    i = end;
+  }
+  return at < codes.length ? { encoding: 'rle', count: codes.length, data: out.slice(0, at) } : { encoding: 'raw', count: codes.length, data: codes };
+}
+
+export function decodeCodes(encoded: EncodedCodes): Uint8Array {
+  const { encoding, count, data } = encoded;
+  if (encoding === 'raw') {
+    if (data.length !== count) throw new RangeError(`raw chunk of ${data.length} bytes for ${count} frames`);
+    return data;
+  }
+  if (encoding !== 'rle') throw new RangeError(`unknown chunk encoding ${String(encoding)}`);
+  const codes = new Uint8Array(count);
+  let filled = 0;
+  for (let at = 0; at < data.length;) {
+    const code = data[at++];
+    let n = 0;
+    let shift = 1;
+    for (;;) {
+      if (at >= data.length) throw new RangeError('truncated run-length chunk');
+      const b = data[at++];
+      n += (b & 0x7f) * shift;
+      if (b < 0x80) break;
+      shift *= 128;
+    }
+    if (n === 0 || filled + n > count) throw new RangeError(`run-length chunk overflows its ${count} frames`);
+    codes.fill(code, filled, filled + n);
+    filled += n;
+  }
+  if (filled !== count) throw new RangeError(`run-length chunk holds ${filled} of its ${count} frames`);
+  return codes;
+}
