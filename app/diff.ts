@@ -3,6 +3,7 @@
  * live grid): which frames changed, counted by transition ("mapped→paged", ...) and by
  * exact code ("ENOENT→OK"), over the gfns both cover.
  */
+import type { DiffResult } from './api';
 import type { FrameStatus } from './frame-status';
 import { codeName, statusOf } from './frame-status';
 
@@ -12,21 +13,8 @@ export interface CodesRange {
   codes: Uint8Array;
 }
 
-export interface ScanDiff {
-  /** The gfns both scans cover, inclusive; null when they do not overlap. */
-  first: number | null;
-  last: number | null;
-  compared: number;
-  changed: number;
-  /** "mapped→paged": frames, for every pair of statuses that occurs. */
-  transitions: Record<string, number>;
-  /** "ENOENT→OK": frames, at the level of exact codes (errno changes within invalid show here). */
-  codeTransitions: Record<string, number>;
-  /** One bit per compared frame (bit i of byte i >> 3, least significant first): 1 = changed. */
-  changedMask: Uint8Array;
-  onlyInA: number;
-  onlyInB: number;
-}
+/** A diff's frames; the API's DiffResult adds which two scans it compares. */
+export type ScanDiff = Omit<DiffResult, 'a' | 'b'>;
 
 export function transitionKey(from: FrameStatus | string, to: FrameStatus | string): string {
   return `${from}→${to}`;

@@ -53,6 +53,64 @@ export class RemoteError extends Error {
   }
 }
 
+/**
+ * One client connection to the API (the mapper worker, a Unix socket): the calls waiting for
+ * their answers, matched by id, and the event listeners. Transports only move messages.
+ */
+export class ApiConnection {
+  private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  private readonly listeners = new Set<(event: InspectorEvent) => void>();
+  private nextId = 1;
+  private closedWith: Error | null = null;
+
+  constructor(private readonly send: (id: number, method: InspectorMethod, args: unknown[]) => void) {}
+
+  /** FramescopeApi over this connection. */
+  api(): FramescopeApi {
+    return {
+      ...apiProxy((method, args) => this.call(method, args)),
+      onEvent: (listener) => {
+        this.listeners.add(listener);
+        return () => this.listeners.delete(listener);
+      },
+    };
+  }
+
+  get closed(): Error | null {
+    return this.closedWith;
+  }
+
+  answer(id: number, value: unknown): void {
+    this.pending.get(id)?.resolve(value);
+    this.pending.delete(id);
+  }
+
+  refuse(id: number, error: WireError): void {
+    this.pending.get(id)?.reject(new RemoteError(error));
+    this.pending.delete(id);
+  }
+
+  event(event: InspectorEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  /** Fails every waiting call and every later one with `error`. */
+  close(error: Error): void {
+    this.closedWith ??= error;
+    for (const p of this.pending.values()) p.reject(this.closedWith);
+    this.pending.clear();
+  }
+
+  private call(method: InspectorMethod, args: unknown[]): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      if (this.closedWith) return reject(this.closedWith);
+      const id = this.nextId++;
+      this.pending.set(id, { resolve, reject });
+      this.send(id, method, args);
+    });
+  }
+}
+
 /** The ArrayBuffers of the binary parts of a value, to transfer rather than copy. */
 export function transferablesOf(value: unknown): ArrayBuffer[] {
   if (value instanceof Uint8Array) return [value.buffer as ArrayBuffer];

@@ -7,9 +7,9 @@
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { WebSocket } from 'ws';
 
-import type { FramescopeApi, InspectorEvent, WireToClient, WireToServer } from './api';
+import type { FramescopeApi, WireToClient, WireToServer } from './api';
 import type { Inspector } from './inspector-client';
-import { apiProxy, InspectorMethod, RemoteError } from './inspector-protocol';
+import { ApiConnection } from './inspector-protocol';
 import { API_PATH } from './server';
 
 export { DEFAULT_SOCKET_PATH } from './socket-path';
@@ -36,17 +36,7 @@ export function connectRemoteInspector(socketPath: string): Promise<Inspector> {
   const ws = new WebSocket(`ws+unix://${socketPath}:${API_PATH}`, { perMessageDeflate: false });
   const encoder = new Encoder({ ignoreUndefined: true });
   const decoder = new Decoder();
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  const listeners = new Set<(event: InspectorEvent) => void>();
-  let nextId = 1;
-  let gone: Error | null = null;
-
-  const call = (method: InspectorMethod, args: unknown[]) => new Promise<unknown>((resolve, reject) => {
-    if (gone) return reject(gone);
-    const id = nextId++;
-    pending.set(id, { resolve, reject });
-    ws.send(encoder.encode({ t: 'call', id, method, args } satisfies WireToServer));
-  });
+  const connection = new ApiConnection((id, method, args) => ws.send(encoder.encode({ t: 'call', id, method, args } satisfies WireToServer)));
 
   ws.on('message', (data: Buffer) => {
     let message: WireToClient;
@@ -55,23 +45,13 @@ export function connectRemoteInspector(socketPath: string): Promise<Inspector> {
     } catch {
       return; // not ours to answer: the server speaks MessagePack
     }
-    if (message.t === 'event') {
-      for (const listener of listeners) listener(message.event);
-      return;
-    }
-    const p = pending.get(message.id);
-    if (!p) return;
-    pending.delete(message.id);
-    if (message.t === 'result') p.resolve(message.value);
-    else p.reject(new RemoteError(message.error));
+    if (message.t === 'event') connection.event(message.event);
+    else if (message.t === 'result') connection.answer(message.id, message.value);
+    else connection.refuse(message.id, message.error);
   });
 
   const inspector: Inspector = {
-    ...apiProxy(call),
-    onEvent: (listener) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    ...connection.api(),
     close: async () => {
       if (ws.readyState === WebSocket.CLOSED) return;
       const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
@@ -85,10 +65,6 @@ export function connectRemoteInspector(socketPath: string): Promise<Inspector> {
     // before 'open' an error means we never got in; after it, 'close' follows and says so
     ws.on('error', (e: NodeJS.ErrnoException) => reject(explain(socketPath, e.code, e.message)));
     ws.once('unexpected-response', (_req, res) => reject(explain(socketPath, 'EPROTO', `the server answered HTTP ${res.statusCode}`)));
-    ws.on('close', () => {
-      gone = new AttachError(`the framescope serve at ${socketPath} went away`, 'ECONNRESET');
-      for (const p of pending.values()) p.reject(gone);
-      pending.clear();
-    });
+    ws.on('close', () => connection.close(new AttachError(`the framescope serve at ${socketPath} went away`, 'ECONNRESET')));
   });
 }

@@ -42,13 +42,15 @@ async function showAbout(inspector: Inspector, win: BrowserWindow | null): Promi
     info ? `Host: ${info.hostname}` : '',
     `Electron ${process.versions.electron}, Chromium ${process.versions.chrome}, Node ${process.versions.node}`,
   ].filter(Boolean).join('\n');
-  const options = { type: 'info' as const, title: 'About framescope', message: `framescope ${app.getVersion()}`, detail };
-  await (win ? dialog.showMessageBox(win, options) : dialog.showMessageBox(options));
+  await showInfo(win, 'About framescope', `framescope ${app.getVersion()}`, detail);
 }
 
 async function showShortcuts(win: BrowserWindow | null): Promise<void> {
-  const detail = KEYBOARD_SHORTCUTS.map(([keys, what]) => `${keys}: ${what}`).join('\n');
-  const options = { type: 'info' as const, title: 'Keyboard shortcuts', message: 'Keyboard shortcuts', detail };
+  await showInfo(win, 'Keyboard shortcuts', 'Keyboard shortcuts', KEYBOARD_SHORTCUTS.map(([keys, what]) => `${keys}: ${what}`).join('\n'));
+}
+
+async function showInfo(win: BrowserWindow | null, title: string, message: string, detail: string): Promise<void> {
+  const options = { type: 'info' as const, title, message, detail };
   await (win ? dialog.showMessageBox(win, options) : dialog.showMessageBox(options));
 }
 
