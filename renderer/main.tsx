@@ -9,6 +9,7 @@ import { createRoot } from 'react-dom/client';
 import './styles.css';
 import { createFramescopeStore } from './store';
 import { StoreContext } from './store/react';
+import { createFileSink } from './platform/files';
 import { connectApi } from './transport/api';
 import { App } from './ui/App';
 import { FatalScreen } from './ui/FatalScreen';
@@ -31,7 +32,7 @@ async function boot(): Promise<void> {
     );
     return;
   }
-  const { store } = createFramescopeStore(connection.api, connection.transport === 'electron' ? 'local' : 'open');
+  const { store } = createFramescopeStore(connection.api, connection.transport === 'electron' ? 'local' : 'open', { files: createFileSink() });
   connection.onConnectionChange?.((state) => store.getState().setConnection(state));
   root.render(
     <StrictMode>

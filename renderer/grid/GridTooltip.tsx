@@ -1,17 +1,20 @@
 /** What the pointer is over: gfn, address, status and errno name. */
 import { CODE_UNSCANNED, STATUS_LABELS, codeNameOf, statusOf } from '../frame-codes';
 import { formatAddress, formatGfn } from '../format';
+import { NO_MARK } from '../store/change-marks';
 import { useFs } from '../store/react';
 import { STATUS_COLORS } from './palette';
 
 const OFFSET_PX = 16;
 const TOOLTIP_W = 250;
-const TOOLTIP_H = 96;
+const TOOLTIP_H = 116;
 
 export function GridTooltip() {
   const hover = useFs((s) => s.hover);
   // Selectors run on every store change, so the code under the pointer follows the chunks.
   const code = useFs((s) => (s.hover ? s.frameBuffer()?.codeAt(s.hover.gfn) : undefined));
+  const changedFrom = useFs((s) => (s.hover ? (s.frameBuffer()?.marks.from[s.hover.gfn] ?? NO_MARK) : NO_MARK));
+  const diff = useFs((s) => s.pastView?.kind === 'diff');
   const frames = useFs((s) => s.frameBuffer()?.frames ?? 0);
   const codeNames = useFs((s) => s.host?.codeNames);
   const vp = useFs((s) => s.viewport);
@@ -46,6 +49,15 @@ export function GridTooltip() {
           )}
         </span>
       </div>
+      {changedFrom !== NO_MARK && (
+        <div className="tt-row" data-testid="tooltip-changed">
+          <span className="tt-key">{diff ? 'in A' : 'was'}</span>
+          <span className="tt-val">
+            <span className="swatch" style={{ background: STATUS_COLORS[statusOf(changedFrom)] }} />
+            {STATUS_LABELS[statusOf(changedFrom)]} <span className="tt-dim">{codeNameOf(codeNames, changedFrom)}</span>
+          </span>
+        </div>
+      )}
     </div>
   );
 }

@@ -3,7 +3,7 @@
  * of the canvas, one lookup per device pixel (not per frame) from the same aggregated pyramid
  * the GPU path uses, and puts it on the canvas. Costs grow with the window, not the guest.
  */
-import { GRID_COLORS, RANGE_TINT, paletteWords, parseHex, rgbWord, mix } from './palette';
+import { GRID_COLORS, MARK_STYLE, RANGE_TINT, paletteWords, parseHex, rgbWord, mix } from './palette';
 import type { DrawInput, GridRenderer } from './renderer';
 import { GRID_LINE_MIN_CELL_PX, aggregationLevel } from './view-math';
 
@@ -14,6 +14,9 @@ export class Canvas2dGridRenderer implements GridRenderer {
   private pixels: Uint32Array = new Uint32Array(0);
   private colCell = new Int32Array(0);
   private colGap = new Uint8Array(0);
+  /** Where in its cell each pixel column is, device pixels: for the change marks' ring and dot. */
+  private colFrac = new Float32Array(0);
+  private readonly markWord = rgbWord(parseHex(MARK_STYLE.color));
   private readonly palette = paletteWords();
   private readonly tinted = paletteWords(parseHex(GRID_COLORS.highlight), RANGE_TINT);
   private readonly background = rgbWord(parseHex(GRID_COLORS.background));
@@ -40,6 +43,7 @@ export class Canvas2dGridRenderer implements GridRenderer {
       this.pixels = new Uint32Array(this.image.data.buffer);
       this.colCell = new Int32Array(width);
       this.colGap = new Uint8Array(width);
+      this.colFrac = new Float32Array(width);
     }
     const { cols, rows } = pyramid.geom;
     const frames = pyramid.buffer.frames;
@@ -48,8 +52,16 @@ export class Canvas2dGridRenderer implements GridRenderer {
     this.lastLevel = level;
     const lvl = pyramid.levels[level];
     const data = lvl.data[aggregation];
+    const marks = lvl.marks;
     const gaps = cellPx >= GRID_LINE_MIN_CELL_PX;
     const gapPx = Math.max(1, Math.round(dpr));
+    const gap = gaps ? gapPx : 0;
+    const side = cellPx - gap;
+    const fillMarks = cellPx < MARK_STYLE.fillBelowPx * dpr;
+    const ring = cellPx >= MARK_STYLE.ringFromPx * dpr;
+    const ringW = Math.max(1, Math.floor(side / 5));
+    const dotInset = Math.floor(side / 4);
+    const markWord = this.markWord;
 
     // Which column each pixel column shows, once per draw rather than once per pixel.
     for (let x = 0; x < width; x++) {
@@ -57,6 +69,7 @@ export class Canvas2dGridRenderer implements GridRenderer {
       const col = Math.floor(g);
       this.colCell[x] = col >= 0 && col < cols ? col : -1;
       this.colGap[x] = gaps && (g - col) * cellPx < gapPx ? 1 : 0;
+      this.colFrac[x] = (g - col) * cellPx;
     }
     const px = this.pixels;
     const bg = this.background;
@@ -71,6 +84,7 @@ export class Canvas2dGridRenderer implements GridRenderer {
         continue;
       }
       const rowGap = gaps && (g - row) * cellPx < gapPx;
+      const fy = (g - row) * cellPx;
       const rowFirst = row * cols;
       const validCols = frames - rowFirst; // the last row may be partial
       const base = (row >> level) * lvl.cols;
@@ -80,10 +94,21 @@ export class Canvas2dGridRenderer implements GridRenderer {
           px[out + x] = bg;
           continue;
         }
-        const code = data[base + (col >> level)];
+        const index = base + (col >> level);
+        const code = data[index];
         const gfn = rowFirst + col;
-        if (rowGap || this.colGap[x]) px[out + x] = this.gapPalette[code];
-        else px[out + x] = gfn >= rFirst && gfn <= rLast ? this.tinted[code] : this.palette[code];
+        if (rowGap || this.colGap[x]) {
+          px[out + x] = this.gapPalette[code];
+          continue;
+        }
+        let word = gfn >= rFirst && gfn <= rLast ? this.tinted[code] : this.palette[code];
+        if (marks[index] !== 255) {
+          // As the WebGL shader does: fill, dot or ring (distance from the visible square's edge).
+          const fx = this.colFrac[x];
+          const d = Math.min(fx - gap, fy - gap, cellPx - fx, cellPx - fy);
+          if (fillMarks || (ring ? d >= 0 && d < ringW : d >= dotInset)) word = markWord;
+        }
+        px[out + x] = word;
       }
     }
     this.ctx.putImageData(this.image, 0, 0);

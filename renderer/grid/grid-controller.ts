@@ -5,12 +5,14 @@
  * pan, a zoom or a chunk). Also installs the test and benchmark hooks (window.__framescope).
  */
 import { type FrameStatus, statusOf } from '../frame-codes';
+import { NO_MARK } from '../store/change-marks';
 import type { FramescopeState, FramescopeStore } from '../store/types';
 import { geometryOf } from '../store/view-slice';
 import { Canvas2dGridRenderer } from './canvas2d-renderer';
-import { type OverlayState, drawOverlay, drawRowLabels, drawRuler, prepare } from './overlay';
+import { type OverlayState, drawOverlay, drawRowLabels, drawRuler, prepare, visibleGfns } from './overlay';
 import type { GridRenderer, RendererKind } from './renderer';
 import { StatusPyramid } from './status-pyramid';
+import { testProbes } from './test-probes';
 import { type Point, boxRange, cellCenter, centerOn, clampView, gfnAtPoint, gridGeometry, gridPoint } from './view-math';
 import { WebGlGridRenderer } from './webgl-renderer';
 
@@ -61,7 +63,10 @@ export interface GridElements {
  *    up to 40), and/or the frame to centre;
  *  frameCode(gfn): the code the grid holds for a frame of the domain on show (255: not
  *    scanned), or null past its end; findFrame(status, from?) the first gfn >= from with that
- *    status, or null: for tests that need a paged or an invalid frame to click.
+ *    status, or null: for tests that need a paged or an invalid frame to click;
+ *  changedFrame(from?): the first gfn >= from marked as changed in the codes on show, or null;
+ *  timelinePoint(index): the client position of the timeline's point (of the domain on show),
+ *    null when the timeline is closed or has no such point; -1 is the latest.
  */
 export interface FramescopeTestHooks {
   gridStats(): {
@@ -80,6 +85,8 @@ export interface FramescopeTestHooks {
   setView(options: { zoom?: number; centerGfn?: number }): void;
   frameCode(gfn: number): number | null;
   findFrame(status: FrameStatus, from?: number): number | null;
+  changedFrame(from?: number): number | null;
+  timelinePoint(index: number): { x: number; y: number } | null;
 }
 
 declare global {
@@ -153,7 +160,8 @@ export class GridController {
       if (
         s.view !== prev.view || s.viewport !== prev.viewport || s.bufferVersion !== prev.bufferVersion ||
         s.domainId !== prev.domainId || s.framesPerRow !== prev.framesPerRow || s.aggregation !== prev.aggregation || s.selectedGfn !== prev.selectedGfn ||
-        s.hover !== prev.hover || s.boxRange !== prev.boxRange
+        s.hover !== prev.hover || s.boxRange !== prev.boxRange || s.hitsVersion !== prev.hitsVersion || s.pastView !== prev.pastView ||
+        s.search !== prev.search
       ) this.schedule();
     }));
 
@@ -239,6 +247,13 @@ export class GridController {
         for (let gfn = Math.max(0, from); gfn < codes.length; gfn++) if (statusOf(codes[gfn]) === status) return gfn;
         return null;
       },
+      changedFrame: (from = 0) => {
+        const marks = this.state().frameBuffer()?.marks.from;
+        if (!marks) return null;
+        for (let gfn = Math.max(0, from); gfn < marks.length; gfn++) if (marks[gfn] !== NO_MARK) return gfn;
+        return null;
+      },
+      timelinePoint: (index) => testProbes.timelinePoint?.(index) ?? null,
     };
     this.installedHooks = hooks;
     return hooks;
@@ -311,7 +326,7 @@ export class GridController {
 
     const overlay = prepare(this.el.overlay, width, height, dpr);
     const box = this.drag?.kind === 'box' ? { from: this.drag.start, to: this.drag.last } : null;
-    const overlayState: OverlayState = { selectedGfn: s.selectedGfn, hoverGfn: this.drag ? null : (s.hover?.gfn ?? null), box };
+    const overlayState: OverlayState = { selectedGfn: s.selectedGfn, hoverGfn: this.drag ? null : (s.hover?.gfn ?? null), box, hits: this.hitsInView(s, height) };
     if (overlay && pyramid) drawOverlay(overlay, s.view, geom, width, height, overlayState);
     const labelRect = this.el.labels.getBoundingClientRect();
     const labels = prepare(this.el.labels, labelRect.width, labelRect.height, dpr);
@@ -324,6 +339,15 @@ export class GridController {
     this.draws++;
     keepLast(this.frameTimes, performance.now() - t0);
   };
+
+  /** Frames with search hits in view, when the search was of the domain on show. */
+  private hitsInView(s: FramescopeState, height: number): readonly number[] {
+    const shownDomain = s.pastView ? s.pastView.record.domain : s.domainId;
+    if (!s.search || s.search.domain !== shownDomain || s.searchHits().count === 0) return [];
+    const geom = geometryOf(s);
+    const { first, last } = visibleGfns(s.view, geom, height);
+    return s.searchHits().inRange(first, last);
+  }
 
   private updateScrollbars(s: FramescopeState): void {
     const geom = geometryOf(s);
@@ -451,14 +475,7 @@ export class GridController {
         case '-': case '_': s.zoomBy(1 / KEY_ZOOM); return true;
         case '0': case 'f': case 'F': s.fit(); return true;
         case 'w': case 'W': s.fitWidth(); return true;
-        case 'Enter':
-          if (s.boxRange) void s.rescanBox();
-          else if (s.selectedGfn !== null) s.revealGfn(s.selectedGfn, MIN_CLICK_CELL_PX);
-          return true;
-        case 'Escape':
-          if (s.boxRange) s.setBoxRange(null);
-          else s.selectFrame(null);
-          return true;
+        // Enter, Escape and the Ctrl shortcuts are the page's (ui/keyboard.ts), wherever the focus is.
         default: return false;
       }
     })();

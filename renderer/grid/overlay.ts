@@ -5,7 +5,7 @@
  * the zoom.
  */
 import { formatAddress, formatGfn, hex } from '../format';
-import { GRID_COLORS } from './palette';
+import { GRID_COLORS, HIT_STYLE } from './palette';
 import { type GridGeometry, type Point, type View, cellOrigin, labelStep } from './view-math';
 
 export const LABEL_FONT = '11px ui-monospace, "SF Mono", "Cascadia Mono", "DejaVu Sans Mono", Menlo, monospace';
@@ -76,14 +76,50 @@ export function drawRuler(ctx: CanvasRenderingContext2D, view: View, geom: GridG
 export interface OverlayState {
   selectedGfn: number | null;
   hoverGfn: number | null;
+  /** Frames with search hits in view. */
+  hits: readonly number[];
   /** A box being dragged, in viewport pixels. */
   box: { from: Point; to: Point } | null;
 }
 
-/** Selection ring, hover outline and the box being dragged. */
+/** The frames in view, as a gfn range (whole rows: callers still check the columns). */
+export function visibleGfns(view: View, geom: GridGeometry, height: number): { first: number; last: number } {
+  const row0 = Math.max(0, Math.floor(view.originY));
+  const row1 = Math.min(geom.rows - 1, Math.ceil(view.originY + height / view.cellPx));
+  return { first: row0 * geom.cols, last: Math.min(geom.frames - 1, (row1 + 1) * geom.cols - 1) };
+}
+
+/** A diamond around each frame with a search hit, wide enough to see at any zoom. */
+export function drawHits(ctx: CanvasRenderingContext2D, view: View, geom: GridGeometry, width: number, height: number,
+  hits: readonly number[]): void {
+  if (hits.length === 0) return;
+  const size = view.cellPx;
+  const half = Math.max(HIT_STYLE.minPx, size + 4) / 2;
+  ctx.beginPath();
+  for (const gfn of hits) {
+    const o = cellOrigin(view, geom, gfn);
+    const cx = o.x + size / 2;
+    const cy = o.y + size / 2;
+    if (cx < -half || cy < -half || cx > width + half || cy > height + half) continue;
+    ctx.moveTo(cx, cy - half);
+    ctx.lineTo(cx + half, cy);
+    ctx.lineTo(cx, cy + half);
+    ctx.lineTo(cx - half, cy);
+    ctx.closePath();
+  }
+  ctx.lineWidth = 3.5;
+  ctx.strokeStyle = HIT_STYLE.rim;
+  ctx.stroke();
+  ctx.lineWidth = 1.75;
+  ctx.strokeStyle = HIT_STYLE.color;
+  ctx.stroke();
+}
+
+/** Search hits, selection ring, hover outline and the box being dragged. */
 export function drawOverlay(ctx: CanvasRenderingContext2D, view: View, geom: GridGeometry, width: number, height: number,
   state: OverlayState): void {
   const size = view.cellPx;
+  drawHits(ctx, view, geom, width, height, state.hits);
   if (state.hoverGfn !== null && size >= 4) {
     const o = cellOrigin(view, geom, state.hoverGfn);
     ctx.strokeStyle = 'rgba(255,255,255,0.75)';

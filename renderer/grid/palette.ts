@@ -25,6 +25,30 @@ export const STATUS_COLORS: Record<FrameStatus, string> = {
   unscanned: GRID_COLORS.unscanned,
 };
 
+/**
+ * Change marks (frames whose status changed since the previous scan, or between the two sides
+ * of a diff): white, the one colour that stands apart from blue, orange and grey by lightness
+ * whatever the colour vision, and a shape as well. Cells narrower than fillBelowPx (CSS px)
+ * are filled white, which at 1 px per frame or less shows every changed block; wider cells
+ * get a white dot, and from ringFromPx a white ring inside their edge, so the status colour
+ * stays visible in the middle.
+ */
+export const MARK_STYLE = {
+  color: '#ffffff',
+  fillBelowPx: 3,
+  ringFromPx: 8,
+} as const;
+
+/**
+ * Search hits: a magenta diamond with a dark rim around the frame, drawn over the grid (at
+ * least HIT_MIN_PX wide at any zoom), a shape no status or change mark has.
+ */
+export const HIT_STYLE = {
+  color: '#ff4fd8',
+  rim: 'rgba(0,0,0,0.85)',
+  minPx: 9,
+} as const;
+
 /** How much a box-selected range is tinted toward the highlight colour. */
 export const RANGE_TINT = 0.45;
 

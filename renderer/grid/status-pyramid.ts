@@ -10,11 +10,16 @@
  *  - common: the status most of the block has (each level takes the most common of its four
  *    children, ties going to the higher priority): proportions, at the cost of rare statuses.
  *
+ * Beside them, each level holds the change marks (the buffer's ChangeMarks at level 0; above,
+ * a block is marked when any of its four children is, so a single changed frame stays visible
+ * at any zoom, like a single paged one): NO_MARK (255) means not marked, anything else marked.
+ *
  * Each level is laid out row-major, `cols` blocks per row. Chunks update only the block rows
  * they touch (a 65536-frame chunk costs about 170000 lookups over all levels and both
  * flavours), and every level remembers which part changed since a renderer last uploaded it.
  */
 import { CODE_MAPPED, CODE_PAGED, CODE_PRIORITY, CODE_UNSCANNED } from '../frame-codes';
+import { NO_MARK } from '../store/change-marks';
 import type { FrameBuffer } from '../store/frame-buffer';
 import { type GridGeometry, pyramidLevels } from './view-math';
 
@@ -22,12 +27,22 @@ export type Aggregation = 'notable' | 'common';
 
 export const AGGREGATIONS: readonly Aggregation[] = ['notable', 'common'];
 
+/** What a level holds: codes in either aggregation, or change marks. */
+export type Layer = Aggregation | 'marks';
+
+const LAYERS: readonly Layer[] = ['notable', 'common', 'marks'];
+
+/** The value of a marked block above level 0 (level 0 holds the code the frame changed from). */
+export const BLOCK_MARKED = 0;
+
 export interface PyramidLevel {
   /** Blocks per row. */
   cols: number;
   rows: number;
   /** One code per block (level 0: the buffer's codes, `frames` long, for both flavours). */
   data: Record<Aggregation, Uint8Array>;
+  /** Change marks per block (level 0: the buffer's ChangeMarks.from). */
+  marks: Uint8Array;
   /** Entries that hold frames or blocks: the frames for level 0, cols * rows above. */
   length: number;
 }
@@ -40,11 +55,11 @@ export interface DirtySpan {
 
 export class StatusPyramid {
   readonly levels: PyramidLevel[] = [];
-  private readonly dirty: Record<Aggregation, (DirtySpan | null)[]> = { notable: [], common: [] };
+  private readonly dirty: Record<Layer, (DirtySpan | null)[]> = { notable: [], common: [], marks: [] };
 
   constructor(readonly buffer: FrameBuffer, readonly geom: GridGeometry) {
     const codes = buffer.codes;
-    this.levels.push({ cols: geom.cols, rows: geom.rows, data: { notable: codes, common: codes }, length: codes.length });
+    this.levels.push({ cols: geom.cols, rows: geom.rows, data: { notable: codes, common: codes }, marks: buffer.marks.from, length: codes.length });
     const top = pyramidLevels(geom);
     for (let k = 1; k <= top; k++) {
       const below = this.levels[k - 1];
@@ -55,6 +70,7 @@ export class StatusPyramid {
         cols,
         rows,
         data: { notable: new Uint8Array(size).fill(CODE_UNSCANNED), common: new Uint8Array(size).fill(CODE_UNSCANNED) },
+        marks: new Uint8Array(size).fill(NO_MARK),
         length: size,
       });
     }
@@ -67,7 +83,8 @@ export class StatusPyramid {
 
   /** True while the pyramid still describes the buffer (a buffer that grew needs a new one). */
   matches(buffer: FrameBuffer, cols: number): boolean {
-    return buffer === this.buffer && buffer.codes === this.levels[0].data.notable && cols === this.geom.cols;
+    return buffer === this.buffer && buffer.codes === this.levels[0].data.notable && buffer.marks.from === this.levels[0].marks &&
+      cols === this.geom.cols;
   }
 
   /** Recomputes every level over the frames [first, last] changed. */
@@ -87,9 +104,9 @@ export class StatusPyramid {
     }
   }
 
-  /** What changed in a level's flavour since the last call, and forgets it. */
-  takeDirty(level: number, aggregation: Aggregation = 'notable'): DirtySpan | null {
-    const spans = this.dirty[aggregation];
+  /** What changed in a level's layer since the last call, and forgets it. */
+  takeDirty(level: number, layer: Layer = 'notable'): DirtySpan | null {
+    const spans = this.dirty[layer];
     const span = spans[level] ?? null;
     spans[level] = null;
     return span;
@@ -97,7 +114,7 @@ export class StatusPyramid {
 
   private markDirty(level: number, start: number, end: number): void {
     if (end <= start) return;
-    for (const a of AGGREGATIONS) {
+    for (const a of LAYERS) {
       const d = this.dirty[a][level];
       this.dirty[a][level] = d ? { start: Math.min(d.start, start), end: Math.max(d.end, end) } : { start, end };
     }
@@ -143,8 +160,10 @@ function reduceRows(src: PyramidLevel, dst: PyramidLevel, byStart: number, byEnd
   const sc = src.data.common;
   const sCols = src.cols;
   const sLen = src.length;
+  const sm = src.marks;
   const dn = dst.data.notable;
   const dc = dst.data.common;
+  const dm = dst.marks;
   const dCols = dst.cols;
   const ONE = PRIORITY_ONE;
   for (let by = byStart; by < byEnd; by++) {
@@ -158,20 +177,25 @@ function reduceRows(src: PyramidLevel, dst: PyramidLevel, byStart: number, byEnd
       const b = bottom + 2 * bx;
       dn[out + bx] = notable(notable(sn[a], sn[a + 1]), notable(sn[b], sn[b + 1]));
       dc[out + bx] = common(ONE[sc[a]] + ONE[sc[a + 1]] + ONE[sc[b]] + ONE[sc[b + 1]]);
+      // All four unmarked (NO_MARK = 0xff) is the only way the AND stays 0xff.
+      dm[out + bx] = (sm[a] & sm[a + 1] & sm[b] & sm[b + 1]) === NO_MARK ? NO_MARK : BLOCK_MARKED;
     }
     for (let bx = whole; bx < dCols; bx++) {
       const c = 2 * bx;
       let best = CODE_UNSCANNED;
       let packed = 0;
+      let mark = NO_MARK;
       for (let k = 0; k < 4; k++) {
         const x = c + (k & 1);
         const i = (k < 2 ? top : bottom) + x;
         if (x >= sCols || i >= sLen) continue;
         best = notable(best, sn[i]);
         packed += ONE[sc[i]];
+        if (sm[i] !== NO_MARK) mark = BLOCK_MARKED;
       }
       dn[out + bx] = best;
       dc[out + bx] = common(packed);
+      dm[out + bx] = mark;
     }
   }
 }

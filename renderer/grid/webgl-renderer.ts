@@ -6,11 +6,12 @@
  * each pixel through the view uniforms to a cell, fetches the cell's code (texelFetch) and
  * looks its colour up in a 256x1 palette texture. Pan and zoom change only uniforms; a chunk
  * re-uploads only the texel rows it touched (texSubImage2D), and only for the level being
- * drawn, the others catching up when next used.
+ * drawn, the others catching up when next used. The change marks of each level ride along in
+ * textures of the same shape, and the shader draws them over the cells (see MARK_STYLE).
  */
-import { GRID_COLORS, RANGE_TINT, paletteRgba, parseHex } from './palette';
+import { GRID_COLORS, MARK_STYLE, RANGE_TINT, paletteRgba, parseHex } from './palette';
 import type { DrawInput, GridRenderer } from './renderer';
-import type { Aggregation, StatusPyramid } from './status-pyramid';
+import type { Layer, StatusPyramid } from './status-pyramid';
 import { GRID_LINE_MIN_CELL_PX, aggregationLevel } from './view-math';
 
 /** Texels per texture row; a power of two so the shader splits an index with a shift and a mask. */
@@ -33,9 +34,9 @@ void main() {
 /** The fragment shader, reading a plain 2D texture or (array) a 2D array texture. */
 function fragmentShader(array: boolean): string {
   const sampler = array ? 'usampler2DArray' : 'usampler2D';
-  const fetch = array
-    ? 'texelFetch(uCodes, ivec3(index & TEX_MASK, texRow & ((1 << uLayerShift) - 1), texRow >> uLayerShift), 0).r'
-    : 'texelFetch(uCodes, ivec2(index & TEX_MASK, texRow), 0).r';
+  const fetchFrom = (tex: string) => array
+    ? `texelFetch(${tex}, ivec3(index & TEX_MASK, texRow & ((1 << uLayerShift) - 1), texRow >> uLayerShift), 0).r`
+    : `texelFetch(${tex}, ivec2(index & TEX_MASK, texRow), 0).r`;
   return `#version 300 es
 precision highp float;
 precision highp int;
@@ -45,6 +46,7 @@ precision highp ${sampler};
 #define TEX_MASK ${TEX_WIDTH - 1}
 
 uniform ${sampler} uCodes;        // the level being drawn, ${TEX_WIDTH} texels per row
+uniform ${sampler} uMarks;        // its change marks: 255 = not marked
 uniform sampler2D uPalette;       // 256 x 1, one colour per code
 uniform float uCanvasHeight;      // device pixels
 uniform float uInvCellPx;         // cells per device pixel
@@ -62,6 +64,9 @@ uniform vec3 uBackground;
 uniform vec3 uTint;
 uniform float uTintAmount;
 uniform float uGapPx;             // gap between cells (0 when zoomed out)
+uniform vec3 uMarkColor;
+uniform float uMarkFillBelowPx;   // cells narrower than this are filled when marked
+uniform float uMarkRingFromPx;    // cells at least this wide get a ring, narrower ones a dot
 
 out vec4 outColor;
 
@@ -79,20 +84,34 @@ void main() {
   }
   int index = (cell.y >> uShift) * uLevelCols + (cell.x >> uShift);
   int texRow = index >> TEX_SHIFT;
-  uint code = ${fetch};
+  uint code = ${fetchFrom('uCodes')};
   vec3 color = texelFetch(uPalette, ivec2(int(code), 0), 0).rgb;
   if (gfn >= uRange.x && gfn <= uRange.y) color = mix(color, uTint, uTintAmount);
-  if (uGapPx > 0.0) {
-    vec2 f = (g - gi) * uCellPx;
-    if (f.x < uGapPx || f.y < uGapPx) color = mix(color, uBackground, 0.8);
+  vec2 f = (g - gi) * uCellPx;    // where in its cell the pixel is, device pixels
+  uint mark = ${fetchFrom('uMarks')};
+  if (mark != 255u) {
+    if (uCellPx < uMarkFillBelowPx) {
+      color = uMarkColor;
+    } else {
+      // Distance from the edge of the cell's visible square (the gap is its top and left).
+      float d = min(min(f.x - uGapPx, f.y - uGapPx), min(uCellPx - f.x, uCellPx - f.y));
+      float side = uCellPx - uGapPx;
+      if (uCellPx >= uMarkRingFromPx) {
+        if (d >= 0.0 && d < max(1.0, floor(side / 5.0))) color = uMarkColor;
+      } else if (d >= floor(side / 4.0)) {
+        color = uMarkColor;
+      }
+    }
   }
+  if (uGapPx > 0.0 && (f.x < uGapPx || f.y < uGapPx)) color = mix(color, uBackground, 0.8);
   outColor = vec4(color, 1.0);
 }`;
 }
 
 const UNIFORMS = [
-  'uCodes', 'uPalette', 'uCanvasHeight', 'uInvCellPx', 'uCellPx', 'uOriginInt', 'uOriginFrac', 'uCols', 'uFrames',
-  'uShift', 'uLevelCols', 'uLayerShift', 'uRange', 'uBackground', 'uTint', 'uTintAmount', 'uGapPx',
+  'uCodes', 'uMarks', 'uPalette', 'uCanvasHeight', 'uInvCellPx', 'uCellPx', 'uOriginInt', 'uOriginFrac', 'uCols', 'uFrames',
+  'uShift', 'uLevelCols', 'uLayerShift', 'uRange', 'uBackground', 'uTint', 'uTintAmount', 'uGapPx', 'uMarkColor',
+  'uMarkFillBelowPx', 'uMarkRingFromPx',
 ] as const;
 type UniformName = (typeof UNIFORMS)[number];
 
@@ -113,6 +132,7 @@ interface LevelTexture {
 
 const BACKGROUND_RGB = parseHex(GRID_COLORS.background).map((c) => c / 255);
 const TINT_RGB = parseHex(GRID_COLORS.highlight).map((c) => c / 255);
+const MARK_RGB = parseHex(MARK_STYLE.color).map((c) => c / 255);
 
 function compile(gl: WebGL2RenderingContext, type: number, source: string): WebGLShader {
   const shader = gl.createShader(type)!;
@@ -151,8 +171,8 @@ export class WebGlGridRenderer implements GridRenderer {
   private readonly palette: WebGLTexture;
   private readonly maxTextureRows: number;
   private pyramid: StatusPyramid | null = null;
-  /** Textures per flavour and level; level 0 (the codes) lives under 'notable' only. */
-  private textures: Record<Aggregation, (LevelTexture | null)[]> = { notable: [], common: [] };
+  /** Textures per layer and level; level 0 (the codes) lives under 'notable' only. */
+  private textures: Record<Layer, (LevelTexture | null)[]> = { notable: [], common: [], marks: [] };
   /** Scratch for the last, partial texel row of a level. */
   private readonly tailRow = new Uint8Array(TEX_WIDTH);
 
@@ -197,6 +217,7 @@ export class WebGlGridRenderer implements GridRenderer {
     const level = aggregationLevel(cellPx, pyramid.maxLevel);
     this.lastLevel = level;
     const tex = this.syncLevel(level, level === 0 ? 'notable' : aggregation);
+    const marks = this.syncLevel(level, 'marks');
     const { cols, rows } = pyramid.geom;
 
     gl.viewport(0, 0, width, height);
@@ -219,8 +240,14 @@ export class WebGlGridRenderer implements GridRenderer {
     gl.bindTexture(tex.target, tex.texture);
     gl.activeTexture(gl.TEXTURE1);
     gl.bindTexture(gl.TEXTURE_2D, this.palette);
+    gl.activeTexture(gl.TEXTURE2);
+    gl.bindTexture(marks.target, marks.texture);
     gl.uniform1i(u.uCodes, 0);
     gl.uniform1i(u.uPalette, 1);
+    gl.uniform1i(u.uMarks, 2);
+    gl.uniform3fv(u.uMarkColor, MARK_RGB);
+    gl.uniform1f(u.uMarkFillBelowPx, MARK_STYLE.fillBelowPx * dpr);
+    gl.uniform1f(u.uMarkRingFromPx, MARK_STYLE.ringFromPx * dpr);
     gl.uniform1f(u.uCanvasHeight, height);
     gl.uniform1f(u.uInvCellPx, 1 / cellPx);
     gl.uniform1f(u.uCellPx, cellPx);
@@ -266,25 +293,25 @@ export class WebGlGridRenderer implements GridRenderer {
 
   private dropTextures(): void {
     for (const list of Object.values(this.textures)) for (const t of list) if (t) this.gl.deleteTexture(t.texture);
-    this.textures = { notable: [], common: [] };
+    this.textures = { notable: [], common: [], marks: [] };
   }
 
-  /** The level's texture, created on first use and brought up to date with the pyramid. */
-  private syncLevel(level: number, aggregation: Aggregation): LevelTexture {
+  /** The level's texture of a layer, created on first use and brought up to date with the pyramid. */
+  private syncLevel(level: number, layer: Layer): LevelTexture {
     const gl = this.gl;
     const lvl = this.pyramid!.levels[level];
-    const data = lvl.data[aggregation];
+    const data = layer === 'marks' ? lvl.marks : lvl.data[layer];
     const length = Math.min(lvl.length, data.length);
-    let tex = this.textures[aggregation][level];
+    let tex = this.textures[layer][level];
     if (!tex) {
       tex = this.createTexture(Math.max(1, Math.ceil(length / TEX_WIDTH)));
-      this.textures[aggregation][level] = tex;
-      this.pyramid!.takeDirty(level, aggregation);
-      this.upload(tex, data, length, 0, length);
+      this.textures[layer][level] = tex;
+      this.pyramid!.takeDirty(level, layer);
+      this.upload(tex, data, length, 0, length, layer === 'marks' ? 255 : 0);
       return tex;
     }
-    const dirty = this.pyramid!.takeDirty(level, aggregation);
-    if (dirty) this.upload(tex, data, length, dirty.start, dirty.end);
+    const dirty = this.pyramid!.takeDirty(level, layer);
+    if (dirty) this.upload(tex, data, length, dirty.start, dirty.end, layer === 'marks' ? 255 : 0);
     gl.bindTexture(tex.target, tex.texture);
     return tex;
   }
@@ -306,7 +333,7 @@ export class WebGlGridRenderer implements GridRenderer {
   }
 
   /** Uploads the texel rows holding entries [start, end) of a level's `length` entries. */
-  private upload(tex: LevelTexture, data: Uint8Array, length: number, start: number, end: number): void {
+  private upload(tex: LevelTexture, data: Uint8Array, length: number, start: number, end: number, pad: number): void {
     const gl = this.gl;
     end = Math.min(end, length);
     if (end <= start) return;
@@ -327,7 +354,7 @@ export class WebGlGridRenderer implements GridRenderer {
     for (let row = firstRow; row <= lastRow; ) {
       if (row >= fullRows) {
         // The last row is partial: pad it, as the upload reads whole rows.
-        this.tailRow.fill(0);
+        this.tailRow.fill(pad);
         this.tailRow.set(data.subarray(row * TEX_WIDTH, length));
         put(row, 1, this.tailRow, 0);
         row++;

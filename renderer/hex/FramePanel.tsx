@@ -6,6 +6,8 @@
 import { useState } from 'react';
 
 import { CODE_MAPPED, CODE_PAGED, CODE_UNSCANNED, STATUS_LABELS, codeNameOf, statusOf } from '../frame-codes';
+import { NO_MARK } from '../store/change-marks';
+import type { Transition } from '../store/frame-history';
 import { PAGE_SIZE, formatAddress, formatGfn, gfnDigits } from '../format';
 import { STATUS_COLORS } from '../grid/palette';
 import { useFs } from '../store/react';
@@ -34,6 +36,42 @@ function StatusChip({ code, codeNames }: { code: number; codeNames?: Record<numb
   );
 }
 
+function timeOf(ms: number): string {
+  const d = new Date(ms);
+  return `${d.toLocaleTimeString('en-GB', { hour12: false })}.${String(d.getMilliseconds()).padStart(3, '0')}`;
+}
+
+/** The frame's last transitions, newest first. */
+function FrameHistoryList({ gfn, codeNames }: { gfn: number; codeNames?: Record<number, string> }) {
+  // The history lives outside the store: re-render when its version moves.
+  useFs((s) => s.historyVersion);
+  const transitions: readonly Transition[] = useFs((s) => s.frameHistory(gfn));
+  if (transitions.length === 0) {
+    return (
+      <div className="frame-history is-empty" data-testid="frame-history" data-count={0}>
+        <span className="dim">No change seen: rescans record every status change of a frame here.</span>
+      </div>
+    );
+  }
+  return (
+    <div className="frame-history" data-testid="frame-history" data-count={transitions.length}>
+      <div className="history-title">Last changes</div>
+      <ol>
+        {[...transitions].reverse().map((t, i) => (
+          <li key={`${t.at}:${i}`} data-testid="history-entry">
+            <span className="history-time">{timeOf(t.at)}</span>
+            <StatusChip code={t.from} codeNames={codeNames} />
+            <span className="dim">→</span>
+            <StatusChip code={t.to} codeNames={codeNames} />
+            <span className="history-codes">{codeNameOf(codeNames, t.from)}→{codeNameOf(codeNames, t.to)}</span>
+            <span className="dim">{t.source}</span>
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}
+
 export function FramePanel() {
   const gfn = useFs((s) => s.selectedGfn);
   const read = useFs((s) => s.frameRead);
@@ -43,6 +81,9 @@ export function FramePanel() {
   const codeNames = useFs((s) => s.host?.codeNames);
   const frames = useFs((s) => s.frameBuffer()?.frames ?? 0);
   const gridCode = useFs((s) => (s.selectedGfn === null ? undefined : s.frameBuffer()?.codeAt(s.selectedGfn)));
+  const markFrom = useFs((s) => (s.selectedGfn === null ? NO_MARK : (s.frameBuffer()?.marks.from[s.selectedGfn] ?? NO_MARK)));
+  const pastKind = useFs((s) => s.pastView?.kind ?? null);
+  const highlight = useFs((s) => (s.hexHighlight && s.hexHighlight.gfn === s.selectedGfn ? s.hexHighlight : null));
   const readSelected = useFs((s) => s.readSelected);
   const revealGfn = useFs((s) => s.revealGfn);
   const [note, setNote] = useState<string | null>(null);
@@ -108,7 +149,7 @@ export function FramePanel() {
         <dd>
           {formatAddress(gfn, frames)} – {formatAddress(gfn, frames).replace(/000$/, 'fff')}
         </dd>
-        <dt>scan says</dt>
+        <dt>{pastKind === 'snapshot' ? 'snapshot' : pastKind === 'diff' ? 'B says' : pastKind ? 'past scan' : 'scan says'}</dt>
         <dd data-testid="grid-status">
           {gridCode === undefined || gridCode === CODE_UNSCANNED ? (
             <span className="dim">not scanned</span>
@@ -132,15 +173,23 @@ export function FramePanel() {
           )}
         </dd>
       </dl>
-      {changedSinceScan && (
+      {markFrom !== NO_MARK && gridCode !== undefined && (
+        <div className="note note-changed" data-testid="frame-changed">
+          {pastKind === 'diff' ? 'Differs: in A it was ' : 'Changed since the previous scan: it was '}
+          <StatusChip code={markFrom} codeNames={codeNames} /> ({codeNameOf(codeNames, markFrom)} → {codeNameOf(codeNames, gridCode)})
+        </div>
+      )}
+      {changedSinceScan && !pastKind && (
         <div className="note" data-testid="changed-since-scan">
           The frame changed since the scan: it was {STATUS_LABELS[statusOf(gridCode)].toLowerCase()} then
           {statusOf(gridCode) === 'paged' && status === 'mapped' ? ' and has paged in since (asking for it requested the page-in)' : ''}.
         </div>
       )}
 
+      <FrameHistoryList gfn={gfn} codeNames={codeNames} />
+
       <div className="frame-actions">
-        <button type="button" className="btn btn-small" disabled={readStatus === 'loading'} onClick={() => void readSelected('observe')}
+        <button type="button" className="btn btn-small" disabled={readStatus === 'loading' || readStatus === 'unavailable'} onClick={() => void readSelected('observe')}
           title="Map the frame again, once">
           Read again
         </button>
@@ -157,7 +206,8 @@ export function FramePanel() {
         )}
       </div>
 
-      <div className="hex-view" data-testid="hex-view" data-state={readStatus === 'error' ? 'error' : bytes ? 'bytes' : status ?? readStatus}>
+      <div className="hex-view" data-testid="hex-view" data-state={readStatus === 'error' ? 'error' : bytes ? 'bytes' : status ?? readStatus}
+        data-highlight={highlight ? highlight.offset : undefined}>
         {readStatus === 'error' && (
           <div className="hex-explain is-error" role="alert">
             <strong>Could not read the frame.</strong>
@@ -165,7 +215,16 @@ export function FramePanel() {
             <RetryButton onRetry={() => void readSelected('retry')} />
           </div>
         )}
-        {readStatus !== 'error' && bytes && <HexDump bytes={bytes} baseAddress={gfn * PAGE_SIZE} addressDigits={gfnDigits(frames) + 3} />}
+        {readStatus === 'unavailable' && (
+          <div className="hex-explain" data-testid="hex-unavailable">
+            <strong>No bytes to show</strong>
+            <p>{readError}</p>
+          </div>
+        )}
+        {readStatus !== 'error' && bytes && (
+          <HexDump bytes={bytes} baseAddress={gfn * PAGE_SIZE} addressDigits={gfnDigits(frames) + 3}
+            highlight={highlight ? { start: highlight.offset, end: highlight.offset + highlight.length } : null} />
+        )}
         {readStatus !== 'error' && !bytes && code !== null && (
           <div className={`hex-explain is-${status}`} data-testid="hex-explain">
             {code === CODE_PAGED ? (

@@ -1,9 +1,11 @@
 /**
  * The frame codes of one domain, kept out of React and out of the store: 16.8 M frames are
  * 16.8 MB that change 65536 at a time. The store holds only `version`; the grid redraws
- * through a transient subscription and reads the codes from here.
+ * through a transient subscription and reads the codes from here. Beside the codes, one byte
+ * per frame marks the frames whose status changed (ChangeMarks), kept in step by every write.
  */
 import { CODE_UNSCANNED, statusOf } from '../frame-codes';
+import { ChangeMarks, NO_MARK } from './change-marks';
 
 export interface LegendCounts {
   mapped: number;
@@ -53,14 +55,29 @@ export class CodeHistogram {
   }
 }
 
-/** Called with the inclusive gfn range whose codes changed. */
+/** Called with the inclusive gfn range whose codes (or marks) changed. */
 export type FrameChangeListener = (first: number, last: number) => void;
+
+/**
+ * How a scan's write marks changes. A frame is marked when its new code differs from the
+ * code it had when the run began (`baseline`, the codes of [baseFirst, baseFirst +
+ * baseline.length)): a page-in that sees a frame twice marks it against the scan before, not
+ * against its own first pass. A frame that was not scanned before is never marked.
+ */
+export interface ChangeTracking {
+  baseline: Uint8Array;
+  baseFirst: number;
+  /** Every write of a code different from a scanned one: the frame's history. */
+  onTransition?(gfn: number, from: number, to: number): void;
+}
 
 export class FrameBuffer {
   /** Code of frame gfn at [gfn]; CODE_UNSCANNED until a scan reports it. */
   codes: Uint8Array;
   /** Histogram of `codes`, kept exact by every write. */
   readonly histogram = new CodeHistogram();
+  /** Frames whose status changed: see ChangeMarks and ChangeTracking. */
+  readonly marks: ChangeMarks;
   /** Bumped by every change; the store mirrors it. */
   version = 0;
   private readonly listeners = new Set<FrameChangeListener>();
@@ -68,6 +85,7 @@ export class FrameBuffer {
   constructor(readonly domain: number, frames: number) {
     this.codes = new Uint8Array(frames).fill(CODE_UNSCANNED);
     this.histogram.bins[CODE_UNSCANNED] = frames;
+    this.marks = new ChangeMarks(frames);
   }
 
   get frames(): number {
@@ -81,22 +99,60 @@ export class FrameBuffer {
   /**
    * Writes the codes of frames [first, first + codes.length), clipped to the buffer, and
    * keeps the histogram exact: each old code is taken out before its new one goes in, so a
-   * rescan of part of the domain never counts a frame twice. Returns the range written.
+   * rescan of part of the domain never counts a frame twice. The frames' change marks are
+   * replaced as `tracking` says; without it they are cleared (a write nobody compares).
+   * Returns the range written.
    */
-  apply(first: number, codes: Uint8Array): { first: number; last: number } | null {
+  apply(first: number, codes: Uint8Array, tracking?: ChangeTracking): { first: number; last: number } | null {
     const start = Math.max(0, first);
     const end = Math.min(this.codes.length, first + codes.length);
     if (end <= start) return null;
     const src = codes.subarray(start - first, end - first);
     const dst = this.codes.subarray(start, end);
     const h = this.histogram.bins;
+    const marks = this.marks;
+    const from = marks.from;
+    const baseline = tracking?.baseline;
+    const baseFirst = tracking?.baseFirst ?? 0;
+    const onTransition = tracking?.onTransition;
     for (let i = 0; i < src.length; i++) {
-      h[dst[i]]--;
-      h[src[i]]++;
+      const old = dst[i];
+      const code = src[i];
+      h[old]--;
+      h[code]++;
+      const gfn = start + i;
+      if (onTransition && old !== code && old !== CODE_UNSCANNED) onTransition(gfn, old, code);
+      const was = from[gfn];
+      if (was !== NO_MARK) marks.bump(was, old, -1);
+      let mark = NO_MARK;
+      if (baseline) {
+        const b = gfn - baseFirst;
+        const base = b >= 0 && b < baseline.length ? baseline[b] : old;
+        if (base !== CODE_UNSCANNED && base !== code) mark = base;
+      }
+      from[gfn] = mark;
+      if (mark !== NO_MARK) marks.bump(mark, code, 1);
     }
     dst.set(src);
     this.changed(start, end - 1);
     return { first: start, last: end - 1 };
+  }
+
+  /**
+   * Marks frame gfn as changed from `from` (its current code is the "to"); a diff's marks.
+   * Call notifyChanged afterwards for the range marked.
+   */
+  markChanged(gfn: number, from: number): void {
+    if (gfn < 0 || gfn >= this.codes.length || from === NO_MARK) return;
+    const was = this.marks.from[gfn];
+    if (was !== NO_MARK) this.marks.bump(was, this.codes[gfn], -1);
+    this.marks.from[gfn] = from;
+    this.marks.bump(from, this.codes[gfn], 1);
+  }
+
+  /** Tells the listeners (the grid's pyramid) that frames [first, last] changed. */
+  notifyChanged(first: number, last: number): void {
+    if (last >= first) this.changed(Math.max(0, first), Math.min(this.codes.length - 1, last));
   }
 
   /** Grows the buffer (a domain whose size was unknown until a scan said); new frames are unscanned. */
@@ -107,12 +163,14 @@ export class FrameBuffer {
     this.histogram.bins[CODE_UNSCANNED] += frames - this.codes.length;
     const oldFrames = this.codes.length;
     this.codes = grown;
+    this.marks.grow(frames);
     this.changed(oldFrames, frames - 1);
   }
 
   /** Forgets every result. */
   clear(): void {
     this.codes.fill(CODE_UNSCANNED);
+    this.marks.clear();
     this.histogram.clear();
     this.histogram.bins[CODE_UNSCANNED] = this.codes.length;
     if (this.codes.length > 0) this.changed(0, this.codes.length - 1);
@@ -151,6 +209,11 @@ export class FrameBuffers {
       buffer.ensureFrames(frames);
     }
     return buffer;
+  }
+
+  /** Forgets every buffer (what is inspected changed: none of it describes the new source). */
+  reset(): void {
+    this.byDomain.clear();
   }
 
   /** Drops buffers of domains that no longer exist. */

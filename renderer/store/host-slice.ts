@@ -1,6 +1,8 @@
 /** The host and its domains: what is being inspected, and which domain is on show. */
 import type { DomainInfo } from '../../app/api';
+import { NO_CHANGES } from './change-marks';
 import { errorMessage } from './errors';
+import { isPhaseActive } from './scan-slice';
 import type { HostSlice, SliceCreator } from './types';
 
 /** The domain shown first: a guest rather than dom0 (whose pfns rarely map), else the first. */
@@ -9,7 +11,7 @@ export function defaultDomain(domains: DomainInfo[]): number | null {
   return (guest ?? domains[0])?.id ?? null;
 }
 
-export const createHostSlice: SliceCreator<HostSlice> = (set, get, { api, buffers }) => ({
+export const createHostSlice: SliceCreator<HostSlice> = (set, get, { api, buffers, past, history, timeline, hits }) => ({
   hostStatus: 'loading',
   hostError: null,
   host: null,
@@ -52,11 +54,15 @@ export const createHostSlice: SliceCreator<HostSlice> = (set, get, { api, buffer
     const domain = get().domains.find((d) => d.id === id);
     if (!domain) return;
     const buffer = buffers.ensure(id, domain.frames ?? 0);
+    past.buffer = null;
     set({
       domainId: id,
+      pastView: null,
+      hexHighlight: null,
       bufferVersion: buffer.version,
       counts: buffer.counts(),
       invalidCodes: buffer.histogram.invalidCodes(),
+      changes: buffer.marks.count === 0 ? NO_CHANGES : buffer.marks.counts(),
       rangeFirstText: '',
       rangeLastText: '',
       hover: null,
@@ -77,9 +83,60 @@ export const createHostSlice: SliceCreator<HostSlice> = (set, get, { api, buffer
     if (state === 'closed' && run && run.phase !== 'done' && run.phase !== 'failed') {
       set({ scan: { ...run, phase: 'failed', error: 'the connection to the inspector was lost' } });
     }
+    const search = get().search;
+    if (state === 'closed' && search && isPhaseActive(search.phase)) {
+      set({ search: { ...search, phase: 'failed', error: 'the connection to the inspector was lost' } });
+    }
+    if (state === 'closed') get().setAutoRescan(false);
+  },
+
+  async handleSourceChanged(host) {
+    // Nothing known so far describes the new source: its domains, codes and history start over.
+    get().setAutoRescan(false);
+    buffers.reset();
+    history.clear();
+    timeline.clear();
+    hits.reset(0);
+    past.buffer = null;
+    set({
+      host,
+      hostStatus: 'ready',
+      hostError: null,
+      domains: [],
+      domainId: null,
+      scan: null,
+      search: null,
+      pastView: null,
+      lastScanIds: {},
+      boxRange: null,
+      selectedGfn: null,
+      frameRead: null,
+      readMode: null,
+      readStatus: 'idle',
+      readError: null,
+      hexHighlight: null,
+      rangeFirstText: '',
+      rangeLastText: '',
+      searchFirstText: '',
+      searchLastText: '',
+      historyVersion: get().historyVersion + 1,
+      timelineVersion: get().timelineVersion + 1,
+      hitsVersion: get().hitsVersion + 1,
+      bufferVersion: 0,
+      counts: { mapped: 0, paged: 0, invalid: 0, unscanned: 0, total: 0 },
+      invalidCodes: [],
+      changes: NO_CHANGES,
+    });
+    await get().refreshDomains();
   },
 
   frameBuffer() {
+    const s = get();
+    if (s.pastView) return past.buffer ?? undefined;
+    return s.domainId === null ? undefined : buffers.get(s.domainId);
+  },
+
+  liveBuffer() {
     const id = get().domainId;
     return id === null ? undefined : buffers.get(id);
   },

@@ -1,18 +1,30 @@
 /**
- * Scans: starting and stopping them, and feeding their chunks into the domain's FrameBuffer.
- * The legend's counts come from the buffer's histogram, updated per chunk; at the end the
- * chunks' own tally is checked against the summary the scanner sent.
+ * Scans and page-ins: starting and stopping them, and feeding their chunks into the domain's
+ * FrameBuffer. The legend's counts come from the buffer's histogram, updated per chunk; at the
+ * end the chunks' own tally is checked against the summary the scanner sent.
+ *
+ * Each run compares what it finds with the codes the frames had when it began: frames whose
+ * status changed are marked (the buffer's ChangeMarks, replaced frame by frame as the run
+ * reaches them, so a rescan of part of the domain touches only its range), every change goes
+ * into the frame's history, and the end adds a point to the timeline.
  */
-import type { ScanEvent, ScanRequest, ScanSummary, StatusCounts } from '../../app/api';
+import type { ScanEvent, ScanRequest, ScanStarted, ScanSummary, StatusCounts } from '../../app/api';
 import { formatCount, parseRange } from '../format';
+import type { GfnRange } from '../grid/view-math';
+import { NO_CHANGES } from './change-marks';
 import { errorMessage } from './errors';
 import { CodeHistogram } from './frame-buffer';
-import type { FramescopeState, ScanRun, ScanSlice, SliceCreator } from './types';
+import { timelinePointOf } from './timeline';
+import type { FramescopeState, RunKind, ScanRun, ScanSlice, SliceCreator } from './types';
 
 const EMPTY_COUNTS = { mapped: 0, paged: 0, invalid: 0, unscanned: 0, total: 0 };
 
+export function isPhaseActive(phase: ScanRun['phase']): boolean {
+  return phase === 'starting' || phase === 'running' || phase === 'stopping';
+}
+
 export function isScanActive(run: ScanRun | null): boolean {
-  return run !== null && (run.phase === 'starting' || run.phase === 'running' || run.phase === 'stopping');
+  return run !== null && isPhaseActive(run.phase);
 }
 
 /** 'ok', or which counts of the chunks differ from the summary's. */
@@ -23,16 +35,41 @@ export function checkCounts(tally: StatusCounts, summary: ScanSummary): 'ok' | s
   return wrong.map((k) => `${k}: chunks ${formatCount(tally[k])}, summary ${formatCount(summary.counts[k])}`).join('; ');
 }
 
-/** The legend fields of the state for the domain on show. */
-function legendOf(state: FramescopeState): Partial<FramescopeState> {
+/** The legend fields of the state for the codes on show. */
+export function legendOf(state: FramescopeState): Partial<FramescopeState> {
   const buffer = state.frameBuffer();
-  if (!buffer) return { bufferVersion: 0, counts: EMPTY_COUNTS, invalidCodes: [] };
-  return { bufferVersion: buffer.version, counts: buffer.counts(), invalidCodes: buffer.histogram.invalidCodes() };
+  if (!buffer) return { bufferVersion: 0, counts: EMPTY_COUNTS, invalidCodes: [], changes: NO_CHANGES };
+  return {
+    bufferVersion: buffer.version,
+    counts: buffer.counts(),
+    invalidCodes: buffer.histogram.invalidCodes(),
+    changes: buffer.marks.count === 0 ? NO_CHANGES : buffer.marks.counts(),
+  };
 }
 
-export const createScanSlice: SliceCreator<ScanSlice> = (set, get, { api, buffers }) => {
-  /** Codes the current scan's chunks carried, to check against its summary. */
+/** The range typed in for the domain on show, or why there is none. */
+export function typedRange(state: FramescopeState): { ok: true; first: number; last: number; whole: boolean } | { ok: false; error: string } {
+  const domain = state.domains.find((d) => d.id === state.domainId);
+  if (!domain) return { ok: false, error: 'no domain' };
+  const parsed = parseRange(state.rangeFirstText, state.rangeLastText, domain.frames);
+  return parsed.ok ? parsed : { ok: false, error: parsed.error };
+}
+
+interface RunRequest {
+  kind: RunKind;
+  domain: number;
+  first: number;
+  last: number;
+  mode: ScanRun['mode'];
+  batch: number | null;
+  start(): Promise<ScanStarted>;
+}
+
+export const createScanSlice: SliceCreator<ScanSlice> = (set, get, { api, buffers, history, timeline, clock }) => {
+  /** Codes the current run's chunks carried, to check against its summary. */
   const tally = new CodeHistogram();
+  /** The codes of the run's range when it began: what its results are compared with. */
+  let baseline: { first: number; codes: Uint8Array } | null = null;
   /**
    * While startScan has not answered, the new scan's id is unknown: its first events (a
    * transport may deliver them before the answer) wait here, and are replayed or dropped once
@@ -47,16 +84,40 @@ export const createScanSlice: SliceCreator<ScanSlice> = (set, get, { api, buffer
 
   const applyChunk = (run: ScanRun, event: Extract<ScanEvent, { type: 'chunk' }>) => {
     const buffer = buffers.ensure(run.domain, 0);
-    buffer.apply(event.first, event.codes);
+    const at = clock.now();
+    let transitions = 0;
+    buffer.apply(event.first, event.codes, {
+      baseline: baseline?.codes ?? new Uint8Array(0),
+      baseFirst: baseline?.first ?? 0,
+      onTransition: (gfn, from, to) => {
+        history.record(run.domain, gfn, { at, from, to, source: run.kind });
+        transitions++;
+      },
+    });
     tally.add(event.codes);
-    const shown = get().domainId === run.domain;
+    const s = get();
+    const shown = s.domainId === run.domain && s.pastView === null;
     set({
       scan: { ...run, scanned: event.scanned, elapsedMs: event.elapsedMs },
-      ...(shown ? legendOf(get()) : {}),
+      ...(shown ? legendOf(s) : {}),
+      ...(transitions > 0 ? { historyVersion: s.historyVersion + 1 } : {}),
     });
   };
 
+  /** The counts a run's own results add up to, to check its summary against. */
+  const resultCounts = (run: ScanRun): StatusCounts => {
+    if (run.kind === 'scan') return tally.counts();
+    // A page-in sends some frames several times: count its range as it now stands.
+    const range = new CodeHistogram();
+    const buffer = buffers.get(run.domain);
+    if (buffer) range.add(buffer.codes.subarray(run.first, run.last + 1));
+    return range.counts();
+  };
+
   const applyEnd = (run: ScanRun, summary: ScanSummary) => {
+    const s = get();
+    const point = run.scanId ? timelinePointOf(run.scanId, run.kind, summary, clock.now()) : null;
+    if (point) timeline.add(point);
     set({
       scan: {
         ...run,
@@ -65,9 +126,73 @@ export const createScanSlice: SliceCreator<ScanSlice> = (set, get, { api, buffer
         scanned: summary.scanned,
         elapsedMs: summary.durationMs,
         error: summary.error,
-        countsCheck: checkCounts(tally.counts(), summary),
+        countsCheck: checkCounts(resultCounts(run), summary),
+      },
+      ...(point ? { timelineVersion: s.timelineVersion + 1 } : {}),
+      ...(run.scanId && summary.scanned > 0 ? { lastScanIds: { ...s.lastScanIds, [run.domain]: run.scanId } } : {}),
+    });
+    baseline = null;
+    get().scheduleAutoRescan();
+  };
+
+  /** Starts a scan-like run: the shared path of scans and page-ins. */
+  const begin = async (req: RunRequest): Promise<boolean> => {
+    tally.clear();
+    baseline = null;
+    held = [];
+    set({
+      boxRange: null,
+      scan: {
+        kind: req.kind,
+        scanId: null,
+        domain: req.domain,
+        first: req.first,
+        last: req.last,
+        frames: Math.max(0, req.last - req.first + 1),
+        mode: req.mode,
+        batch: req.batch,
+        phase: 'starting',
+        scanned: 0,
+        elapsedMs: 0,
+        summary: null,
+        error: null,
+        countsCheck: null,
       },
     });
+    let started: ScanStarted;
+    try {
+      started = await req.start();
+    } catch (e) {
+      held = null;
+      updateRun({ phase: 'failed', error: `the ${req.kind === 'scan' ? 'scan' : 'page-in'} did not start: ${errorMessage(e)}` });
+      get().scheduleAutoRescan();
+      return false;
+    }
+    const waiting = held;
+    held = null;
+    // A domain of unknown size learns it here.
+    const buffer = buffers.ensure(started.domain, started.last + 1);
+    baseline = { first: started.first, codes: buffer.codes.slice(started.first, started.last + 1) };
+    const stopAsked = get().scan?.phase === 'stopping';
+    updateRun({
+      scanId: started.scanId,
+      first: started.first,
+      last: started.last,
+      frames: started.frames,
+      mode: started.mode,
+      batch: started.batch,
+      phase: stopAsked ? 'stopping' : 'running',
+    });
+    if (get().domainId === started.domain && get().pastView === null) set(legendOf(get()));
+    for (const event of waiting) get().handleScanEvent(event);
+    if (stopAsked && isScanActive(get().scan)) {
+      try {
+        await api.stopScan(started.scanId);
+      } catch (e) {
+        updateRun({ phase: 'failed', error: `could not stop the scan: ${errorMessage(e)}` });
+      }
+    }
+    return true;
   };
 
   return {
@@ -79,6 +204,8 @@ export const createScanSlice: SliceCreator<ScanSlice> = (set, get, { api, buffer
     bufferVersion: 0,
     counts: EMPTY_COUNTS,
     invalidCodes: [],
+    changes: NO_CHANGES,
+    lastScanIds: {},
 
     setRangeText(field, text) {
       set(field === 'first' ? { rangeFirstText: text } : { rangeLastText: text });
@@ -94,9 +221,9 @@ export const createScanSlice: SliceCreator<ScanSlice> = (set, get, { api, buffer
 
     async startScan(range) {
       const state = get();
-      if (isScanActive(state.scan) || state.domainId === null) return;
+      if (isScanActive(state.scan) || state.domainId === null) return false;
       const domain = state.domains.find((d) => d.id === state.domainId);
-      if (!domain) return;
+      if (!domain) return false;
       const request: ScanRequest = { domain: domain.id, mode: state.scanMode };
       if (state.scanBatch !== null) request.batch = state.scanBatch;
       let first = 0;
@@ -108,71 +235,49 @@ export const createScanSlice: SliceCreator<ScanSlice> = (set, get, { api, buffer
         request.last = last;
       } else if (typed || domain.frames !== null) {
         const parsed = parseRange(state.rangeFirstText, state.rangeLastText, domain.frames);
-        if (!parsed.ok) return; // the inputs show why
+        if (!parsed.ok) return false; // the inputs show why
         ({ first, last } = parsed);
         if (!parsed.whole) {
           request.first = first;
           request.last = last;
         }
       }
-      tally.clear();
-      held = [];
-      set({
-        boxRange: null,
-        scan: {
-          scanId: null,
-          domain: domain.id,
-          first,
-          last,
-          frames: Math.max(0, last - first + 1),
-          mode: request.mode ?? 'observe',
-          batch: request.batch ?? null,
-          phase: 'starting',
-          scanned: 0,
-          elapsedMs: 0,
-          summary: null,
-          error: null,
-          countsCheck: null,
-        },
+      return begin({
+        kind: 'scan', domain: domain.id, first, last, mode: request.mode ?? 'observe', batch: request.batch ?? null,
+        start: () => api.startScan(request),
       });
-      let started;
-      try {
-        started = await api.startScan(request);
-      } catch (e) {
-        held = null;
-        updateRun({ phase: 'failed', error: `the scan did not start: ${errorMessage(e)}` });
-        return;
-      }
-      const waiting = held;
-      held = null;
-      // A domain of unknown size learns it here.
-      buffers.ensure(started.domain, started.last + 1);
-      const stopAsked = get().scan?.phase === 'stopping';
-      updateRun({
-        scanId: started.scanId,
-        first: started.first,
-        last: started.last,
-        frames: started.frames,
-        mode: started.mode,
-        batch: started.batch,
-        phase: stopAsked ? 'stopping' : 'running',
-      });
-      if (get().domainId === started.domain) set(legendOf(get()));
-      for (const event of waiting) get().handleScanEvent(event);
-      if (stopAsked && isScanActive(get().scan)) {
-        try {
-          await api.stopScan(started.scanId);
-        } catch (e) {
-          updateRun({ phase: 'failed', error: `could not stop the scan: ${errorMessage(e)}` });
+    },
+
+    async startPageIn(range) {
+      const state = get();
+      if (isScanActive(state.scan) || state.domainId === null) return false;
+      let target: GfnRange | null = range ?? state.boxRange;
+      if (!target) {
+        const typed = typedRange(state);
+        if (!typed.ok) {
+          get().notify('error', `Page-in: ${typed.error}`);
+          return false;
         }
+        target = typed;
       }
+      const { first, last } = target;
+      const domain = state.domainId;
+      return begin({
+        kind: 'page-in', domain, first, last, mode: 'retry', batch: null,
+        start: () => api.pageIn({ domain, first, last }),
+      });
+    },
+
+    async rescan() {
+      const box = get().boxRange;
+      return box ? get().startScan(box) : get().startScan();
     },
 
     async stopScan() {
       const run = get().scan;
       if (!run || (run.phase !== 'starting' && run.phase !== 'running')) return;
       updateRun({ phase: 'stopping' });
-      if (run.scanId === null) return; // startScan stops it once it has the id
+      if (run.scanId === null) return; // begin() stops it once it has the id
       try {
         await api.stopScan(run.scanId);
       } catch (e) {
@@ -182,8 +287,8 @@ export const createScanSlice: SliceCreator<ScanSlice> = (set, get, { api, buffer
 
     clearResults() {
       const state = get();
-      const buffer = state.frameBuffer();
-      if (!buffer || (isScanActive(state.scan) && state.scan?.domain === state.domainId)) return;
+      const buffer = state.liveBuffer();
+      if (!buffer || state.pastView || (isScanActive(state.scan) && state.scan?.domain === state.domainId)) return;
       buffer.clear();
       set(legendOf(get()));
     },
@@ -200,3 +305,4 @@ export const createScanSlice: SliceCreator<ScanSlice> = (set, get, { api, buffer
     },
   };
 };
+

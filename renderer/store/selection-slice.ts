@@ -1,6 +1,17 @@
 /** The selected frame and its contents (the hex view), and a box selection waiting for a rescan. */
 import { errorMessage } from './errors';
-import type { SelectionSlice, SliceCreator } from './types';
+import type { FramescopeState, SelectionSlice, SliceCreator } from './types';
+
+/**
+ * The domain whose bytes the hex view reads: the domain on show, or the domain of the past
+ * scan on show when what is inspected now has it (same id and name); null when it does not
+ * (a snapshot from another host, or of a guest inspected from a dump).
+ */
+export function readableDomain(s: FramescopeState): number | null {
+  if (!s.pastView) return s.domainId;
+  const { domain, domainName } = s.pastView.record;
+  return s.domains.some((d) => d.id === domain && d.name === domainName) ? domain : null;
+}
 
 export const createSelectionSlice: SliceCreator<SelectionSlice> = (set, get, { api }) => {
   /** Answers to reads older than the latest are dropped: the user has moved on. */
@@ -26,8 +37,18 @@ export const createSelectionSlice: SliceCreator<SelectionSlice> = (set, get, { a
     },
 
     async readSelected(mode) {
-      const { domainId: domain, selectedGfn: gfn } = get();
-      if (domain === null || gfn === null) return;
+      const gfn = get().selectedGfn;
+      const domain = readableDomain(get());
+      if (gfn === null) return;
+      if (domain === null) {
+        readSeq++;
+        const r = get().pastView?.record;
+        set({
+          readStatus: 'unavailable', readMode: null, frameRead: null,
+          readError: r ? `dom${r.domain} "${r.domainName}" is not on what is inspected now: the snapshot holds statuses, not bytes` : null,
+        });
+        return;
+      }
       const seq = ++readSeq;
       set({ readStatus: 'loading', readMode: mode, readError: null });
       try {

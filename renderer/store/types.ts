@@ -1,22 +1,32 @@
 /**
- * The shape of the renderer's one store, made of four slices. Each slice's actions change
- * state only through `set`; frame codes live in FrameBuffers (outside the store), and the
- * store carries only their version.
+ * The shape of the renderer's one store, made of slices. Each slice's actions change state
+ * only through `set`; frame codes, change marks, the frames' history, the timeline and the
+ * search hits live in plain objects outside the store (StoreDeps), and the store carries
+ * only their versions.
  */
 import type { StoreApi } from 'zustand/vanilla';
 
 import type {
+  DiffResult,
   DomainInfo,
+  ExportFormat,
   FrameRead,
   FramescopeApi,
   HostInfo,
+  InspectorEvent,
   ScanEvent,
   ScanMode,
+  ScanRecordInfo,
   ScanSummary,
+  SearchSummary,
 } from '../../app/api';
 import type { Aggregation } from '../grid/status-pyramid';
 import type { GfnRange, View, Viewport } from '../grid/view-math';
+import type { ChangeCounts } from './change-marks';
 import type { CodeCount, FrameBuffer, FrameBuffers, LegendCounts } from './frame-buffer';
+import type { FrameHistory, Transition } from './frame-history';
+import type { SearchHits } from './search-hits';
+import type { Timeline, TimelineSeries } from './timeline';
 
 export type ConnectionState = 'local' | 'open' | 'closed';
 
@@ -34,8 +44,12 @@ export interface HostSlice {
   refreshDomains(): Promise<void>;
   selectDomain(id: number): void;
   setConnection(state: ConnectionState): void;
-  /** The codes buffer of the domain on show, if it has one. */
+  /** What is inspected changed (a dump opened, or back to the host): start over on it. */
+  handleSourceChanged(host: HostInfo): Promise<void>;
+  /** The codes on show: a past scan, snapshot or diff when one is on show, else the live domain's. */
   frameBuffer(): FrameBuffer | undefined;
+  /** The live codes of the domain on show, whatever the grid shows. */
+  liveBuffer(): FrameBuffer | undefined;
 }
 
 /**
@@ -48,7 +62,11 @@ export interface HostSlice {
  */
 export type ScanPhase = 'starting' | 'running' | 'stopping' | 'done' | 'failed';
 
+/** A scan, or a page-in (which runs like a scan: chunks, an end, stopScan stops it). */
+export type RunKind = 'scan' | 'page-in';
+
 export interface ScanRun {
+  kind: RunKind;
   scanId: string | null;
   domain: number;
   first: number;
@@ -85,16 +103,152 @@ export interface ScanSlice {
   counts: LegendCounts;
   /** Invalid codes of the domain on show, most frequent first. */
   invalidCodes: CodeCount[];
+  /** Frames of the codes on show marked as changed, by transition. */
+  changes: ChangeCounts;
+  /** The latest finished scan or page-in of each domain (what Save and Export take). */
+  lastScanIds: Record<number, string>;
   setRangeText(field: 'first' | 'last', text: string): void;
   setScanMode(mode: ScanMode): void;
   setScanBatch(batch: number | null): void;
-  /** Scans `range`, or the range typed in (default: the whole domain). */
-  startScan(range?: GfnRange): Promise<void>;
+  /** Scans `range`, or the range typed in (default: the whole domain); false when none started. */
+  startScan(range?: GfnRange): Promise<boolean>;
+  /** Pages in `range`, else the box selection, else the range typed in; false when none started. */
+  startPageIn(range?: GfnRange): Promise<boolean>;
+  /** Enter / F5: the box selection if there is one, else the range typed in. */
+  rescan(): Promise<boolean>;
   stopScan(): Promise<void>;
   /** Marks every frame of the domain on show as not scanned. */
   clearResults(): void;
-  /** Feeds one event from api.onScanEvent; events of other scans are dropped. */
+  /** Feeds one event from api.onEvent; events of other scans are dropped. */
   handleScanEvent(event: ScanEvent): void;
+}
+
+/** Rescans over time: the auto-rescan loop, the frames' history and the timeline. */
+export interface LiveSlice {
+  autoRescan: boolean;
+  /** Pause between the end of one rescan and the start of the next. */
+  autoRescanMs: number;
+  /** When the next auto-rescan is due (ms since the epoch); null while none is waiting. */
+  nextRescanAt: number | null;
+  /** Bumped when a frame's history gains transitions. */
+  historyVersion: number;
+  /** Bumped when the timeline gains a point. */
+  timelineVersion: number;
+  setAutoRescan(on: boolean): void;
+  toggleAutoRescan(): void;
+  setAutoRescanInterval(ms: number): void;
+  /** Called when a run ends or fails to start: plans the next auto-rescan. */
+  scheduleAutoRescan(): void;
+  /** The last transitions of a frame of the domain on show, oldest first. */
+  frameHistory(gfn: number): readonly Transition[];
+  /** The timeline of the domain on show. */
+  timelineSeries(): TimelineSeries;
+}
+
+export type SearchKind = 'ascii' | 'utf16le' | 'hex';
+
+/** One search, from the click to its end (phases as for scans). */
+export interface SearchRun {
+  searchId: string | null;
+  domain: number;
+  first: number;
+  last: number;
+  /** The bytes searched for, as hex (from SearchStarted). */
+  pattern: string;
+  phase: ScanPhase;
+  /** Frames searched so far, of `frames`. */
+  scanned: number;
+  frames: number;
+  hits: number;
+  summary: SearchSummary | null;
+  error: string | null;
+}
+
+/** Where the hex view should scroll to and what it should highlight (a search hit). */
+export interface HexHighlight {
+  gfn: number;
+  offset: number;
+  length: number;
+}
+
+export interface SearchSlice {
+  searchText: string;
+  searchKind: SearchKind;
+  searchFirstText: string;
+  searchLastText: string;
+  search: SearchRun | null;
+  /** Bumped when hits arrive. */
+  hitsVersion: number;
+  hexHighlight: HexHighlight | null;
+  setSearchText(text: string): void;
+  setSearchKind(kind: SearchKind): void;
+  setSearchRange(field: 'first' | 'last', text: string): void;
+  /** The query as the API wants it, or why it cannot be sent. */
+  searchQuery(): { ok: true; hex?: string; text?: string; encoding?: 'ascii' | 'utf16le'; first?: number; last?: number } | { ok: false; error: string };
+  startSearch(): Promise<boolean>;
+  stopSearch(): Promise<void>;
+  handleSearchEvent(event: Extract<InspectorEvent, { type: 'search-hits' | 'search-end' }>): void;
+  /** The hits of the current search (a plain object: read it when hitsVersion changes). */
+  searchHits(): SearchHits;
+  /** Selects the hit's frame and opens the hex view on the match. */
+  showHit(index: number): void;
+  clearSearch(): void;
+}
+
+/** A diff on show: DiffResult without its mask (decoded into the past buffer's marks). */
+export type DiffView = Omit<DiffResult, 'changedMask'>;
+
+/** A finished scan, snapshot or diff the grid shows instead of the live codes. */
+export interface PastView {
+  kind: 'scan' | 'page-in' | 'snapshot' | 'diff';
+  /** The record on show (for a diff, its `b` side, whose codes are shown). */
+  record: ScanRecordInfo;
+  diff: DiffView | null;
+}
+
+/** Snapshots, diffs, exports and past scans on show. */
+export interface FilesSlice {
+  pastView: PastView | null;
+  /** The session's scans and snapshots, as listScans last answered. */
+  records: ScanRecordInfo[];
+  /** What a file operation is doing, for a busy indicator; null when idle. */
+  busy: string | null;
+  loadRecords(): Promise<void>;
+  /** Shows a finished scan (or snapshot) of the session on the grid. */
+  showRecord(scanId: string): Promise<boolean>;
+  /** Back to the live codes of the domain on show. */
+  backToLive(): void;
+  importSnapshot(fileName: string, bytes: Uint8Array): Promise<boolean>;
+  diff(a: string, b: string): Promise<boolean>;
+  /** The scan Save and Export take: the one on show, else the latest of the domain on show. */
+  scanOnShow(): string | null;
+  /** Exports the scan on show and saves the file (a download, or a native dialog). */
+  exportScan(format: ExportFormat): Promise<boolean>;
+  /** Saves bytes made here (a PNG) the same way. */
+  saveBytes(fileName: string, bytes: Uint8Array, mime: string, what: string): Promise<boolean>;
+}
+
+export type NoticeKind = 'info' | 'error';
+
+export interface Notice {
+  id: number;
+  kind: NoticeKind;
+  text: string;
+}
+
+export type DialogName = 'diff' | 'shortcuts';
+
+/** Which panels and dialogs are open, and the messages shown to the user. */
+export interface UiSlice {
+  timelineOpen: boolean;
+  searchOpen: boolean;
+  dialog: DialogName | null;
+  notices: Notice[];
+  setTimelineOpen(open: boolean): void;
+  setSearchOpen(open: boolean): void;
+  openDialog(dialog: DialogName | null): void;
+  notify(kind: NoticeKind, text: string): void;
+  dismissNotice(id: number): void;
 }
 
 export interface HoverInfo {
@@ -134,7 +288,8 @@ export interface ViewSlice {
   setHover(hover: HoverInfo | null): void;
 }
 
-export type ReadStatus = 'idle' | 'loading' | 'ready' | 'error';
+/** 'unavailable': no frame to read (a snapshot of a domain that is not on what is inspected now). */
+export type ReadStatus = 'idle' | 'loading' | 'ready' | 'error' | 'unavailable';
 
 export interface SelectionSlice {
   selectedGfn: number | null;
@@ -152,14 +307,34 @@ export interface SelectionSlice {
   rescanBox(): Promise<void>;
 }
 
-export type FramescopeState = HostSlice & ScanSlice & ViewSlice & SelectionSlice;
+export type FramescopeState = HostSlice & ScanSlice & LiveSlice & ViewSlice & SelectionSlice & SearchSlice & FilesSlice & UiSlice;
 
 export type FramescopeStore = StoreApi<FramescopeState>;
 
-/** What every slice creator gets besides set/get. */
+/** Where exported files go: a download in a browser, a native save dialog in the desktop app. */
+export interface FileSink {
+  /** The path or name saved to, or null when the user cancelled. */
+  save(file: { fileName: string; bytes: Uint8Array; mime: string }): Promise<string | null>;
+}
+
+/** Time, replaceable in tests. */
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** What every slice creator gets besides set/get: the API and the big data kept out of the store. */
 export interface StoreDeps {
   api: FramescopeApi;
   buffers: FrameBuffers;
+  /** The codes of the past scan, snapshot or diff on show (FilesSlice.pastView). */
+  past: { buffer: FrameBuffer | null };
+  history: FrameHistory;
+  timeline: Timeline;
+  hits: SearchHits;
+  files: FileSink;
+  clock: Clock;
 }
 
 export type SliceCreator<T> = (

@@ -1,18 +1,34 @@
-/** The window: top bar (domain, scan), the frame grid with its legend, and the frame panel. */
+/**
+ * The window: top bar (domain, tools, scan), the frame grid with the past-view banner, the
+ * timeline and the legend; the side pane with the search, the diff and the frame panel; and
+ * what floats over all of it (dialogs, messages, the drop target).
+ */
 import { FrameGrid } from '../grid/FrameGrid';
 import { FramePanel } from '../hex/FramePanel';
-import { useFs } from '../store/react';
+import { useFramescopeStore, useFs } from '../store/react';
+import { DiffDialog } from './DiffDialog';
+import { DiffPanel } from './DiffPanel';
 import { ErrorBoundary } from './ErrorBoundary';
 import { FatalScreen } from './FatalScreen';
+import { FileDrop, SnapshotInput } from './FileDrop';
 import { Legend } from './Legend';
+import { Notices } from './Notices';
+import { PastViewBanner } from './PastViewBanner';
+import { SearchPanel } from './SearchPanel';
+import { ShortcutsOverlay } from './ShortcutsOverlay';
 import { StatusBar } from './StatusBar';
+import { TimelinePanel } from './TimelinePanel';
 import { TopBar } from './TopBar';
+import { useCommands } from './useCommands';
 
 export function App() {
+  const store = useFramescopeStore();
   const hostStatus = useFs((s) => s.hostStatus);
   const hostError = useFs((s) => s.hostError);
   const connection = useFs((s) => s.connection);
   const init = useFs((s) => s.init);
+  const past = useFs((s) => s.pastView !== null);
+  useCommands(store);
 
   if (hostStatus === 'error') {
     return <FatalScreen title="The inspector did not answer" message={hostError ?? undefined} onRetry={() => void init()} />;
@@ -34,21 +50,36 @@ export function App() {
         </div>
       )}
       <main className="workspace">
-        <section className="grid-pane" aria-label="Frame grid">
+        <section className={`grid-pane${past ? ' is-past' : ''}`} aria-label="Frame grid">
+          <PastViewBanner />
           <ErrorBoundary name="frame grid">
             <FrameGrid />
+          </ErrorBoundary>
+          <ErrorBoundary name="timeline">
+            <TimelinePanel />
           </ErrorBoundary>
           <ErrorBoundary name="legend">
             <Legend />
           </ErrorBoundary>
         </section>
         <aside className="side-pane" aria-label="Selected frame">
+          <ErrorBoundary name="search">
+            <SearchPanel />
+          </ErrorBoundary>
+          <ErrorBoundary name="diff">
+            <DiffPanel />
+          </ErrorBoundary>
           <ErrorBoundary name="frame panel">
             <FramePanel />
           </ErrorBoundary>
         </aside>
       </main>
       <StatusBar />
+      <DiffDialog />
+      <ShortcutsOverlay />
+      <Notices />
+      <FileDrop />
+      <SnapshotInput />
     </div>
   );
 }

@@ -5,7 +5,7 @@
  */
 import { type FrameStatus, FRAME_STATUSES, STATUS_LABELS, codeNameOf } from '../frame-codes';
 import { formatCount, formatPercent } from '../format';
-import { STATUS_COLORS } from '../grid/palette';
+import { MARK_STYLE, STATUS_COLORS } from '../grid/palette';
 import { isScanActive } from '../store';
 import { useFs } from '../store/react';
 
@@ -17,13 +17,40 @@ const STATUS_HINTS: Record<FrameStatus, string> = {
 };
 
 const MAX_ERRNOS_SHOWN = 4;
+const MAX_TRANSITIONS_SHOWN = 4;
+
+/** The changed frames of what is on show, by transition: live changes or a diff's. */
+function ChangedCounts() {
+  const changes = useFs((s) => s.changes);
+  const diff = useFs((s) => s.pastView?.kind === 'diff');
+  const title = diff
+    ? 'Frames whose status differs between the two sides of the diff (white on the grid)'
+    : 'Frames whose status changed since the previous scan of the same range (white on the grid), until the next scan of them';
+  return (
+    <div className="legend-changes" title={title}>
+      <span className="swatch swatch-changed" style={{ borderColor: MARK_STYLE.color }} />
+      <span className="legend-label">{diff ? 'Differ' : 'Changed'}</span>
+      <span className="legend-count" data-testid="count-changed" data-count={changes.total}>
+        {formatCount(changes.total)}
+      </span>
+      {changes.transitions.slice(0, MAX_TRANSITIONS_SHOWN).map(({ key, count }) => (
+        <span key={key} className="errno-chip" data-testid="change-transition" data-key={key} data-count={count}>
+          {key} <b>{formatCount(count)}</b>
+        </span>
+      ))}
+      {changes.transitions.length > MAX_TRANSITIONS_SHOWN && (
+        <span className="errno-chip">+{changes.transitions.length - MAX_TRANSITIONS_SHOWN} more</span>
+      )}
+    </div>
+  );
+}
 
 export function Legend() {
   const counts = useFs((s) => s.counts);
   const invalidCodes = useFs((s) => s.invalidCodes);
   const codeNames = useFs((s) => s.host?.codeNames);
-  const checked = useFs((s) => (s.scan && s.scan.domain === s.domainId && !isScanActive(s.scan) ? s.scan.countsCheck : null));
-  const canClear = useFs((s) => !(isScanActive(s.scan) && s.scan?.domain === s.domainId) && s.counts.unscanned < s.counts.total);
+  const checked = useFs((s) => (s.scan && !s.pastView && s.scan.domain === s.domainId && !isScanActive(s.scan) ? s.scan.countsCheck : null));
+  const canClear = useFs((s) => !s.pastView && !(isScanActive(s.scan) && s.scan?.domain === s.domainId) && s.counts.unscanned < s.counts.total);
   const clearResults = useFs((s) => s.clearResults);
   const total = counts.total;
 
@@ -55,6 +82,7 @@ export function Legend() {
             ))}
           {invalidCodes.length > MAX_ERRNOS_SHOWN && <span className="errno-chip">+{invalidCodes.length - MAX_ERRNOS_SHOWN} more</span>}
         </div>
+        <ChangedCounts />
         <div className="legend-end">
           {/* Always laid out, so that the legend keeps its size when the check appears. */}
           <span

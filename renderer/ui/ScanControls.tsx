@@ -28,6 +28,7 @@ export function ScanControls() {
   const active = useFs((s) => isScanActive(s.scan));
   const connected = useFs((s) => s.connection !== 'closed');
   const phase = useFs((s) => s.scan?.phase ?? null);
+  const scannedBefore = useFs((s) => s.domainId !== null && s.lastScanIds[s.domainId] !== undefined);
   const setRangeText = useFs((s) => s.setRangeText);
   const setScanMode = useFs((s) => s.setScanMode);
   const setScanBatch = useFs((s) => s.setScanBatch);
@@ -86,8 +87,8 @@ export function ScanControls() {
           title="Last gfn of the scan, inclusive, hex or decimal; empty: the domain's last frame"
           onChange={(e) => setRangeText('last', e.target.value)}
         />
-        <span id={`${id}-range-msg`} className={error ? 'range-error' : 'range-info'} data-testid={error ? 'range-error' : 'range-info'} role={error ? 'alert' : undefined}>
-          {error ? error.error : rangeSize !== null ? `${formatCount(rangeSize)} frames${parsed?.ok && parsed.whole ? ' (whole domain)' : ''}` : ''}
+        <span id={`${id}-range-msg`} className={error ? 'range-error' : 'range-info'} title={error ? error.error : undefined} data-testid={error ? 'range-error' : 'range-info'} role={error ? 'alert' : undefined}>
+          {error ? error.error : rangeSize !== null ? `${formatCount(rangeSize)} frames${parsed?.ok && parsed.whole ? ' (whole)' : ''}` : ''}
         </span>
       </div>
 
@@ -139,8 +140,9 @@ export function ScanControls() {
       </div>
 
       <div className="scan-buttons">
-        <button type="submit" className="btn btn-primary" data-testid="scan-button" disabled={!canScan}>
-          {phase === 'starting' ? 'Starting…' : 'Scan'}
+        <button type="submit" className="btn btn-primary" data-testid="scan-button" disabled={!canScan}
+          title="Scan the range (Enter or F5): a rescan marks the frames whose status changed since the previous scan">
+          {phase === 'starting' ? 'Starting…' : scannedBefore ? 'Rescan' : 'Scan'}
         </button>
         <button
           type="button"

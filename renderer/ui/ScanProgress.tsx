@@ -1,4 +1,6 @@
 /** Progress of the current scan: share done, frames/s, ETA; then how it ended. */
+import { useEffect, useState } from 'react';
+
 import { formatCount, formatDuration, formatGfn, formatRate } from '../format';
 import { useFs } from '../store/react';
 import type { ScanRun } from '../store/types';
@@ -9,10 +11,33 @@ function progressState(run: ScanRun | null): string {
   return run.phase;
 }
 
+/** How a page-in ended: how many of the paged-out frames came back (summary.retry). */
+export function pageInText(run: ScanRun): string {
+  const retry = run.summary?.retry;
+  if (!run.summary || !retry) return `Page-in done in ${formatDuration(run.elapsedMs)}`;
+  if (retry.retried === 0) return `Nothing to page in: no frame of the range was paged out (${formatDuration(run.elapsedMs)})`;
+  const still = run.summary.counts.paged;
+  return `Paged in ${formatCount(retry.recovered)} of ${formatCount(retry.retried)} paged-out frames in ${formatDuration(run.elapsedMs)}` +
+    (still > 0 ? ` · ${formatCount(still)} still paged out` : '');
+}
+
+/** Seconds until the next auto-rescan, ticking while one is due. */
+function useCountdown(at: number | null): number | null {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (at === null) return;
+    setNow(Date.now());
+    const timer = window.setInterval(() => setNow(Date.now()), 250);
+    return () => window.clearInterval(timer);
+  }, [at]);
+  return at === null ? null : Math.max(0, Math.ceil((at - now) / 1000));
+}
+
 export function ScanProgress() {
   const run = useFs((s) => s.scan);
   const domains = useFs((s) => s.domains);
   const shownDomain = useFs((s) => s.domainId);
+  const countdown = useCountdown(useFs((s) => s.nextRescanAt));
   const state = progressState(run);
 
   if (!run) {
@@ -30,22 +55,27 @@ export function ScanProgress() {
   const range = `${formatGfn(run.first, run.last + 1)}–${formatGfn(run.last, run.last + 1)}`;
   const elsewhere = run.domain !== shownDomain ? ` (${domainName})` : '';
 
+  const pageIn = run.kind === 'page-in';
+  const what = pageIn ? 'page-in' : 'scan';
   let text: string;
   switch (state) {
     case 'starting':
-      text = `Starting a scan of ${formatCount(run.frames)} frames…`;
+      text = `Starting a ${what} of ${formatCount(run.frames)} frames…`;
       break;
     case 'running':
     case 'stopping':
-      text =
-        `${(fraction * 100).toFixed(1)}% · ${formatCount(run.scanned)} / ${formatCount(run.frames)} frames · ` +
-        `${formatRate(rate)} · ETA ${formatDuration(eta)}${state === 'stopping' ? ' · stopping…' : ''}`;
+      text = pageIn && fraction >= 1
+        ? `Paging in: waiting for Xen to bring the paged-out frames back · ${formatDuration(run.elapsedMs)}${state === 'stopping' ? ' · stopping…' : ''}`
+        : `${(fraction * 100).toFixed(1)}% · ${formatCount(run.scanned)} / ${formatCount(run.frames)} frames · ` +
+          `${formatRate(rate)} · ETA ${formatDuration(eta)}${state === 'stopping' ? ' · stopping…' : ''}`;
       break;
     case 'done':
-      text = `Scanned ${formatCount(run.scanned)} frames in ${formatDuration(run.elapsedMs)} (${formatRate(rate)})`;
+      text = pageIn ? pageInText(run) : `Scanned ${formatCount(run.scanned)} frames in ${formatDuration(run.elapsedMs)} (${formatRate(rate)})`;
       break;
     case 'cancelled':
-      text = `Stopped after ${formatCount(run.scanned)} of ${formatCount(run.frames)} frames (${formatDuration(run.elapsedMs)})`;
+      text = pageIn && run.summary?.retry
+        ? `Page-in stopped: ${pageInText(run)}`
+        : `Stopped after ${formatCount(run.scanned)} of ${formatCount(run.frames)} frames (${formatDuration(run.elapsedMs)})`;
       break;
     default:
       text = run.scanned > 0 ? `Stopped after ${formatCount(run.scanned)} of ${formatCount(run.frames)} frames` : 'The scan failed';
@@ -54,7 +84,7 @@ export function ScanProgress() {
   const error = run.error;
   const mismatch = run.countsCheck && run.countsCheck !== 'ok' ? run.countsCheck : null;
   return (
-    <div className="progress" data-testid="progress" data-state={state} title={`${run.mode} scan of ${range}${elsewhere}`}>
+    <div className="progress" data-testid="progress" data-state={state} data-kind={run.kind} title={`${pageIn ? 'page-in' : `${run.mode} scan`} of ${range}${elsewhere}`}>
       <div
         className={`progress-bar${state === 'starting' ? ' is-indeterminate' : ''}`}
         role="progressbar"
@@ -65,12 +95,17 @@ export function ScanProgress() {
       >
         <div className={`progress-fill progress-${state}`} style={{ transform: `scaleX(${fraction})` }} />
       </div>
-      <div className="progress-text" data-testid="progress-text">
+      <div className="progress-text" data-testid="progress-text" title={text}>
         <span className="progress-range">
-          {run.mode} {range}
+          {pageIn ? 'page-in' : run.mode} {range}
           {elsewhere}
         </span>
         <span>{text}</span>
+        {countdown !== null && (
+          <span className="progress-next" data-testid="auto-next">
+            · next rescan in {countdown} s
+          </span>
+        )}
       </div>
       {error && (
         <div className="progress-error" role="alert" data-testid="scan-error" title={error}>

@@ -21,7 +21,7 @@ export function StatusBar() {
         {connection === 'local' ? 'desktop' : connection === 'open' ? 'connected' : 'disconnected'}
       </span>
       <span className="statusbar-keys">
-        wheel zoom · drag pan · shift+drag rescan range · arrows/PgUp/PgDn/Home/End · 0 fit · W fit width · +/− zoom
+        F5 rescan · Ctrl+R auto · Ctrl+I page in · Ctrl+F find · Ctrl+T timeline · wheel zoom · drag pan · shift+drag box · ? all keys
       </span>
     </footer>
   );

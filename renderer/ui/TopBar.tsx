@@ -1,13 +1,23 @@
-/** The top bar: what is inspected (domain picker, simulated-host badge) and the scan controls. */
+/**
+ * The top bar: what is inspected (domain picker, the host or dump badge, the dumps of the
+ * desktop app), the tools, and the scan controls with the rescans and page-in.
+ */
+import { desktopBridge } from '../platform/desktop';
 import { isScanActive } from '../store';
+import { errorMessage } from '../store/errors';
 import { useFs } from '../store/react';
+import { ActionBar } from './ActionBar';
 import { DomainPicker } from './DomainPicker';
+import { LiveControls } from './LiveControls';
 import { ScanControls } from './ScanControls';
 import { ScanProgress } from './ScanProgress';
+import { DumpMenu, SourceBadge } from './SourceMenu';
 
 export function TopBar() {
   const host = useFs((s) => s.host);
   const active = useFs((s) => isScanActive(s.scan));
+  const notify = useFs((s) => s.notify);
+  const desktop = desktopBridge();
   return (
     <header className="topbar">
       <div className="topbar-row">
@@ -16,12 +26,16 @@ export function TopBar() {
           framescope
         </div>
         <DomainPicker />
+        <ActionBar />
         <div className="topbar-spacer" />
-        {host?.simulated && (
-          <span className="sim-badge" data-testid="sim-badge" title={host.description}>
-            Simulated host
-          </span>
+        <SourceBadge />
+        {desktop && host?.backend === 'dump' && (
+          <button type="button" className="btn btn-small" data-testid="inspect-host" title="Stop inspecting the dump: back to the host"
+            onClick={() => desktop.inspectHost().catch((e) => notify('error', `Back to the host: ${errorMessage(e)}`))}>
+            Back to host
+          </button>
         )}
+        <DumpMenu />
         {host && (
           <span className="host-description" data-testid="host-description" title={`${host.hostname} · backend ${host.backend}`}>
             {host.description}
@@ -30,6 +44,7 @@ export function TopBar() {
       </div>
       <div className="topbar-row topbar-scan">
         <ScanControls />
+        <LiveControls />
         <ScanProgress />
       </div>
     </header>
