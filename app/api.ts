@@ -87,12 +87,17 @@ export interface ScanSummary {
   error: string | null;
 }
 
-/** Frame codes for [first, first + codes.length). */
+/** How a chunk's codes travel: one byte a frame, or runs (code, LEB128 length), whichever is smaller. */
+export type CodesEncoding = 'raw' | 'rle';
+
+/** Frame codes for gfns [first, first + count), as `encoding` says (app/chunk-codec.ts). */
 export interface ScanChunk {
   type: 'chunk';
   scanId: string;
   first: number;
-  codes: Uint8Array;
+  count: number;
+  encoding: CodesEncoding;
+  data: Uint8Array;
   scanned: number;
   elapsedMs: number;
 }

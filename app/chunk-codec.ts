@@ -7,7 +7,7 @@
  *
  * RLE: for each run, the code (one byte), then the run's length as unsigned LEB128.
  */
-export type CodesEncoding = 'raw' | 'rle';
+import type { CodesEncoding, ScanChunk } from './api';
 
 export interface EncodedCodes {
   encoding: CodesEncoding;
@@ -36,6 +36,11 @@ export function encodeCodes(codes: Uint8Array): EncodedCodes {
     i = end;
   }
   return at < codes.length ? { encoding: 'rle', count: codes.length, data: out.slice(0, at) } : { encoding: 'raw', count: codes.length, data: codes };
+}
+
+/** A chunk's frame codes, one byte a frame. */
+export function chunkCodes(chunk: Pick<ScanChunk, 'encoding' | 'count' | 'data'>): Uint8Array {
+  return decodeCodes(chunk);
 }
 
 export function decodeCodes(encoded: EncodedCodes): Uint8Array {

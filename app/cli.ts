@@ -10,6 +10,7 @@ import { parseArgs, ParseArgsConfig } from 'node:util';
 import type { DomainInfo, FrameRead, InspectorEvent, ScanSummary, SearchHit, SearchSummary } from './api';
 import type { BackendChoice, BackendOptions } from './backend';
 import { resolveBackend } from './backend';
+import { chunkCodes } from './chunk-codec';
 import { diffScans } from './diff';
 import { exportFormatOf, exportScan, readSnapshotFile, writeFileAtomic } from './export-files';
 import { OWN_CODE_DESCRIPTIONS } from './frame-status';
@@ -231,7 +232,7 @@ async function commandScan(args: string[], options: BackendOptions, io: Io): Pro
     const onSigint = () => stop?.();
     process.once('SIGINT', onSigint);
     const summary = await scanToEnd(inspector, { domain: domain.id, ...range, mode, batch }, (chunk) => {
-      if (outFormat) codes.set(chunk.codes, chunk.first - first);
+      if (outFormat) codes.set(chunkCodes(chunk), chunk.first - first);
       if (io.isTTY && !values.json) io.err(`\rscanning: ${chunk.scanned} frames, ${(chunk.elapsedMs / 1000).toFixed(1)} s`);
     }, (started) => {
       stop = () => void inspector.stopScan(started.scanId);

@@ -29,6 +29,7 @@ import type {
   SearchStarted,
   SourceRequest,
 } from './api';
+import { encodeCodes } from './chunk-codec';
 import { diffScans } from './diff';
 import { exportScan } from './export-files';
 import type { FrameSource } from './frame-source';
@@ -211,7 +212,7 @@ export class InspectorService implements FramescopeApi {
     setImmediate(() => {
       job((c) => {
         codes.set(c.codes, c.first - plan.first);
-        this.emit({ type: 'chunk', scanId, ...c });
+        this.emit({ type: 'chunk', scanId, first: c.first, ...encodeCodes(c.codes), scanned: c.scanned, elapsedMs: c.elapsedMs });
       }, controller.signal)
         .then((summary) => {
           if (summary.scanned > 0 && source === this.source) {

@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   }
   // Chunks are fresh buffers nobody keeps: transfer them. Results are copied: some (scan
   // records) are the service's own memory, which a transfer would take away from it.
-  service.onEvent((event) => post({ kind: 'event', event }, event.type === 'chunk' ? transferablesOf(event.codes) : []));
+  service.onEvent((event) => post({ kind: 'event', event }, event.type === 'chunk' ? transferablesOf(event.data) : []));
 
   port!.on('message', async (message: ToWorker) => {
     if (message.kind === 'close') {

@@ -212,7 +212,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const size = send(client, { t: 'event', event });
       if (event.type === 'chunk' && size > 0) {
         stats.chunkBytesSent += size;
-        stats.chunkFrames += event.codes.length;
+        stats.chunkFrames += event.count;
       }
     } catch {
       client.ws.terminate();

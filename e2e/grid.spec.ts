@@ -106,3 +106,32 @@ test('box selection rescans just that range', async ({ app }) => {
   await expect(app.getByTestId('progress-text')).toContainText(/0x0*3c0–0x0*5f0/);
   expect(await legendCount(app, 'mapped') + await legendCount(app, 'paged') + await legendCount(app, 'invalid')).toBe(0x4000);
 });
+
+for (const renderer of ['webgl2', '2d'] as const) {
+  test(`the ${renderer} renderer draws each frame in its status colour`, async ({ page, served }) => {
+    await page.goto(`${served.url}&renderer=${renderer}`);
+    await expect(page.getByTestId('domain-select')).toBeEnabled();
+    await scanDomain(page, 3, { first: '0x0', last: '0xffff' });
+    expect(await page.evaluate(() => window.__framescope!.gridStats().renderer)).toBe(renderer);
+    // Okabe-Ito blue for mapped, orange for paged out (renderer/grid/palette.ts)
+    const expected: Array<['mapped' | 'paged', [number, number, number]]> = [['mapped', [0x00, 0x72, 0xb2]], ['paged', [0xe6, 0x9f, 0x00]]];
+    for (const [status, rgb] of expected) {
+      const gfn = await page.evaluate((s) => window.__framescope!.findFrame(s, 0x100), status);
+      const p = await page.evaluate((g) => window.__framescope!.frameToClientPoint(g), gfn!);
+      await page.mouse.move(0, 0); // no hover ring over the cell
+      await page.waitForTimeout(100);
+      const png = await page.screenshot({ clip: { x: Math.round(p!.x), y: Math.round(p!.y), width: 1, height: 1 } });
+      const pixel = await page.evaluate(async (b64) => {
+        const img = new Image();
+        img.src = `data:image/png;base64,${b64}`;
+        await img.decode();
+        const c = document.createElement('canvas');
+        c.width = c.height = 1;
+        const ctx = c.getContext('2d')!;
+        ctx.drawImage(img, 0, 0);
+        return Array.from(ctx.getImageData(0, 0, 1, 1).data.slice(0, 3));
+      }, png.toString('base64'));
+      for (let i = 0; i < 3; i++) expect(Math.abs(pixel[i] - rgb[i]), `${status} frame 0x${gfn!.toString(16)}: ${pixel}`).toBeLessThanOrEqual(12);
+    }
+  });
+}

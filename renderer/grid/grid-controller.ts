@@ -109,14 +109,14 @@ export function isSoftwareWebGl(): boolean {
 }
 
 /**
- * The renderer the page asked for: ?renderer=2d forces the 2D canvas, ?renderer=auto picks it
- * when WebGL2 is a software rasterizer (SwiftShader, llvmpipe); WebGL2 otherwise.
+ * The renderer to draw with: WebGL2 on a real GPU; the 2D canvas when WebGL2 is a software
+ * rasterizer (SwiftShader, llvmpipe), where a full-screen fragment pass costs ~30 ms a frame
+ * and the 2D path ~5 ms (BENCHMARKS.md). ?renderer=webgl2 or ?renderer=2d forces either.
  */
 export function preferredRenderer(search: string): RendererKind {
   const asked = new URLSearchParams(search).get('renderer');
-  if (asked === '2d') return '2d';
-  if (asked === 'auto' && isSoftwareWebGl()) return '2d';
-  return 'webgl2';
+  if (asked === '2d' || asked === 'webgl2') return asked;
+  return isSoftwareWebGl() ? '2d' : 'webgl2';
 }
 
 /** WebGL2 unless it is unavailable or `prefer` says 2D. */

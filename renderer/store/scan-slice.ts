@@ -12,6 +12,7 @@ import type { ScanEvent, ScanRequest, ScanStarted, ScanSummary, StatusCounts } f
 import { formatCount, parseRange } from '../format';
 import type { GfnRange } from '../grid/view-math';
 import { NO_CHANGES } from './change-marks';
+import { chunkCodes } from './chunk-codec';
 import { errorMessage } from './errors';
 import { CodeHistogram } from './frame-buffer';
 import { timelinePointOf } from './timeline';
@@ -86,7 +87,8 @@ export const createScanSlice: SliceCreator<ScanSlice> = (set, get, { api, buffer
     const buffer = buffers.ensure(run.domain, 0);
     const at = clock.now();
     let transitions = 0;
-    buffer.apply(event.first, event.codes, {
+    const codes = chunkCodes(event);
+    buffer.apply(event.first, codes, {
       baseline: baseline?.codes ?? new Uint8Array(0),
       baseFirst: baseline?.first ?? 0,
       onTransition: (gfn, from, to) => {
@@ -94,7 +96,7 @@ export const createScanSlice: SliceCreator<ScanSlice> = (set, get, { api, buffer
         transitions++;
       },
     });
-    tally.add(event.codes);
+    tally.add(codes);
     const s = get();
     const shown = s.domainId === run.domain && s.pastView === null;
     set({

@@ -59,7 +59,7 @@ async function pageInScenario(inspector: Inspector): Promise<void> {
   // the earlier scan asked Xen for a ring's worth of frames, some of which may be back already
   assert.ok(summary.retry!.retried <= before.counts.paged && summary.retry!.retried >= before.counts.paged - 64, `retried ${summary.retry!.retried} of ${before.counts.paged}`);
   assert.equal(summary.retry!.recovered, summary.retry!.retried);
-  const rounds = chunks.filter((c) => c.codes.length < 0x8000);
+  const rounds = chunks.filter((c) => c.count < 0x8000);
   assert.ok(rounds.length > 1, `frames come back in several chunks after the first pass (${rounds.length})`);
   assert.equal(summary.counts.invalid, 0x2000, 'holes stay holes');
 

@@ -12,6 +12,7 @@ import ts from 'typescript';
 import WebSocket from 'ws';
 
 import type { FramescopeApi, InspectorEvent, ScanChunk, WireToClient } from '../../app/api';
+import { chunkCodes } from '../../app/chunk-codec';
 import { statusOf } from '../../app/frame-status';
 import { startInspector } from '../../app/inspector-client';
 import { scanToEnd } from '../../app/scan-to-end';
@@ -178,7 +179,7 @@ class WireClient {
 function chunkEvent(scanId: string, first: number, frames: number): ScanChunk {
   const codes = new Uint8Array(frames);
   for (let i = 0; i < frames; i++) codes[i] = i % 7 === 0 ? 2 : 0;
-  return { type: 'chunk', scanId, first, codes, scanned: first + frames, elapsedMs: 1.5 };
+  return { type: 'chunk', scanId, first, count: frames, encoding: 'raw', data: codes, scanned: first + frames, elapsedMs: 1.5 };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -550,8 +551,8 @@ test('scan events reach every client; stats count chunk frames and bytes; close 
     const got = a.events[2] as ScanChunk;
     assert.equal(got.type, 'chunk');
     assert.equal(got.first, 131072);
-    assert.ok(got.codes instanceof Uint8Array);
-    assert.deepEqual(new Uint8Array(got.codes), chunkEvent('s1', 131072, 1000).codes);
+    assert.ok(got.data instanceof Uint8Array);
+    assert.deepEqual(new Uint8Array(chunkCodes(got)), chunkCodes(chunkEvent('s1', 131072, 1000)));
 
     const stats = server.stats();
     const sent = 2 * frames.reduce((x, y) => x + y, 0);
@@ -629,8 +630,8 @@ test('ws-client: scan events reach its listeners until they unsubscribe', TEST_O
       assert.equal(got.length, 1);
       const chunk = got[0] as ScanChunk;
       assert.equal(chunk.scanId, 's9');
-      assert.ok(chunk.codes instanceof Uint8Array);
-      assert.equal(chunk.codes.length, 4096);
+      assert.ok(chunk.data instanceof Uint8Array);
+      assert.equal(chunkCodes(chunk).length, 4096);
 
       off();
       api.emit(chunkEvent('s9', 4096, 16));
@@ -695,10 +696,10 @@ test('real inspector over the WebSocket: a scan of domain 3 arrives whole and ma
     let next = first;
     const counts = { mapped: 0, paged: 0, invalid: 0 };
     for (const c of chunks) {
-      assert.ok(c.codes instanceof Uint8Array);
+      assert.ok(c.data instanceof Uint8Array);
       assert.equal(c.first, next, 'chunks are contiguous and in order');
-      next += c.codes.length;
-      for (const code of c.codes) {
+      next += c.count;
+      for (const code of chunkCodes(c)) {
         const s = statusOf(code);
         assert.notEqual(s, 'unscanned');
         if (s !== 'unscanned') counts[s]++;

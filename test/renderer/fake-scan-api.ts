@@ -31,6 +31,7 @@ import type {
   SearchStarted,
 } from '../../app/api';
 import { diffScans } from '../../app/diff';
+import { encodeCodes } from '../../app/chunk-codec';
 import { PartialApi } from '../fakes/partial-api';
 
 /** What the fake's "snapshot files" hold (JSON): enough to make a record of. */
@@ -260,7 +261,8 @@ export class FakeScanApi extends PartialApi implements FramescopeApi {
       const end = Math.min(scan.started.last + 1, scan.next + size);
       const chunk = codes.slice(scan.next, end);
       scan.sent.push(chunk);
-      this.emit({ type: 'chunk', scanId, first: scan.next, codes: chunk, scanned: end - scan.started.first, elapsedMs: 10 * scan.sent.length });
+      // encoded as the inspector does: runs where they are shorter, so the page's decoder runs too
+      this.emit({ type: 'chunk', scanId, first: scan.next, ...encodeCodes(chunk), scanned: end - scan.started.first, elapsedMs: 10 * scan.sent.length });
       scan.next = end;
     }
   }
@@ -315,7 +317,7 @@ export class FakeScanApi extends PartialApi implements FramescopeApi {
   resend(scanId: string, first: number, count: number, elapsedMs = 1): void {
     const scan = this.scans.get(scanId)!;
     const chunk = this.truth.get(scan.started.domain)!.slice(first, first + count);
-    this.emit({ type: 'chunk', scanId, first, codes: chunk, scanned: scan.started.frames, elapsedMs });
+    this.emit({ type: 'chunk', scanId, first, ...encodeCodes(chunk), scanned: scan.started.frames, elapsedMs });
   }
 
   /** Plays the whole scan out: every chunk, then the end. */

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 
 import type { DomainInfo } from '../../app/api';
 import { CodeHistogram, createFramescopeStore } from '../../renderer/store';
+import { encodeCodes } from '../../app/chunk-codec';
 import { FakeScanApi, sampleCodes } from './fake-scan-api';
+
+const rawChunk = encodeCodes;
 
 const DOMAINS: DomainInfo[] = [
   { id: 0, name: 'Domain-0', memoryKiB: 1048576, maxMemoryKiB: 1048576, frames: 0x4000 },
@@ -75,7 +78,7 @@ test('events of another scanId are ignored', async () => {
   const { s, api } = await setup();
   await s().startScan();
   const before = s().bufferVersion;
-  api.emit({ type: 'chunk', scanId: 'someone-else', first: 0, codes: new Uint8Array(100).fill(2), scanned: 100, elapsedMs: 1 });
+  api.emit({ type: 'chunk', scanId: 'someone-else', first: 0, ...rawChunk(new Uint8Array(100).fill(2)), scanned: 100, elapsedMs: 1 });
   api.emit({ type: 'end', scanId: 'someone-else', summary: api.summary(api.lastScanId) });
   assert.equal(s().bufferVersion, before);
   assert.equal(s().counts.paged, 0);
@@ -173,8 +176,8 @@ test('events that overtake the startScan answer are replayed, not lost', async (
   const starting = s().startScan();
   await tick();
   // The transport delivers the first chunk before the answer: the id is scan-1.
-  api.emit({ type: 'chunk', scanId: 'scan-1', first: 0, codes: new Uint8Array(10).fill(2), scanned: 10, elapsedMs: 1 });
-  api.emit({ type: 'chunk', scanId: 'stale-scan', first: 10, codes: new Uint8Array(10).fill(2), scanned: 10, elapsedMs: 1 });
+  api.emit({ type: 'chunk', scanId: 'scan-1', first: 0, ...rawChunk(new Uint8Array(10).fill(2)), scanned: 10, elapsedMs: 1 });
+  api.emit({ type: 'chunk', scanId: 'stale-scan', first: 10, ...rawChunk(new Uint8Array(10).fill(2)), scanned: 10, elapsedMs: 1 });
   open();
   await starting;
   assert.equal(api.lastScanId, 'scan-1');
