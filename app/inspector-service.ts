@@ -154,11 +154,16 @@ export class InspectorService implements FramescopeApi {
     const searchId = randomUUID();
     const controller = new AbortController();
     this.running.set(searchId, controller);
+    const frames = plan.last - plan.first + 1;
+    let scanned = 0;
     setImmediate(() => {
       searchFrames(this.source, {
         domain: plan.domain, first: plan.first, last: plan.last, pattern, maxHits: request.maxHits, signal: controller.signal,
-        onHits: (hits) => this.emit({ type: 'search-hits', searchId, hits, scanned: 0, frames: plan.last - plan.first + 1 }),
-        onProgress: (p) => this.emit({ type: 'search-hits', searchId, hits: [], scanned: p.scanned, frames: p.frames }),
+        onHits: (hits) => this.emit({ type: 'search-hits', searchId, hits, scanned, frames }),
+        onProgress: (p) => {
+          scanned = p.scanned;
+          this.emit({ type: 'search-hits', searchId, hits: [], scanned, frames });
+        },
       })
         .then((summary) => this.emit({ type: 'search-end', searchId, summary }))
         .finally(() => this.running.delete(searchId));

@@ -41,6 +41,8 @@ export interface ServerOptions {
   socketMode?: number;
   /** Group that owns the socket file (a gid), so that its members may connect. */
   socketGid?: number;
+  /** Largest message a client may send (default MAX_MESSAGE_BYTES). */
+  maxMessageBytes?: number;
 }
 
 export interface ServerStats {
@@ -70,8 +72,9 @@ export const API_PATH = '/api';
 const TOKEN_BYTES = 32;
 /** Caller-chosen tokens: URL- and cookie-safe characters only, and not guessable in a hurry. */
 const TOKEN_PATTERN = /^[A-Za-z0-9._~-]{16,256}$/;
-/** Largest message a client may send; calls are small, so this only stops abuse. */
-const MAX_MESSAGE_BYTES = 1024 * 1024;
+/** Largest message a client may send: calls are small but for a snapshot being opened (a
+ * 16 M-frame guest's is a few MB), so this only stops abuse. */
+export const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
 /** Calls one connection may have running at once; more get EBUSY instead of piling up. */
 const MAX_CALLS_IN_FLIGHT = 64;
 /** A client that reads slower than this much queued output is dropped, not buffered forever. */
@@ -166,7 +169,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await serveStatic(root, pathname, req, res);
   }
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? MAX_MESSAGE_BYTES, perMessageDeflate: false });
 
   httpServer.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
