@@ -2,6 +2,7 @@
 import type { DomainInfo } from '../../app/api';
 import { NO_CHANGES } from './change-marks';
 import { errorMessage } from './errors';
+import { timelinePointOf } from './timeline';
 import { isPhaseActive } from './scan-slice';
 import type { HostSlice, SliceCreator } from './types';
 
@@ -24,6 +25,13 @@ export const createHostSlice: SliceCreator<HostSlice> = (set, get, { api, buffer
     try {
       const [host, domains] = await Promise.all([api.hostInfo(), api.listDomains()]);
       set({ host, domains, hostStatus: 'ready' });
+      // The session's earlier scans (another tab's, or before a reload) start the timeline.
+      const earlier = await api.listScans().catch(() => []);
+      for (const r of earlier) {
+        const point = r.kind === 'snapshot' ? null : timelinePointOf(r.scanId, r.kind, r.summary, Date.parse(r.takenAt));
+        if (point && !timeline.points.some((p) => p.scanId === point.scanId)) timeline.add(point);
+      }
+      if (earlier.length) set({ timelineVersion: get().timelineVersion + 1 });
       const current = get().domainId;
       const keep = current !== null && domains.some((d) => d.id === current);
       const id = keep ? current : defaultDomain(domains);

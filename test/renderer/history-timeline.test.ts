@@ -210,3 +210,23 @@ test('losing the connection turns auto-rescan off', async () => {
   assert.equal(s().autoRescan, false);
   assert.equal(clock.pending, 0);
 });
+
+test('a page opened later (or reloaded) starts its timeline from the session\'s earlier scans', async () => {
+  const first = await setup();
+  await first.s().startScan();
+  first.api.run(first.api.lastScanId);
+  await first.s().startPageIn({ first: 0, last: 4999 });
+  first.api.run(first.api.lastScanId);
+  first.dispose();
+  // a second page on the same service
+  const { store, dispose } = createFramescopeStore(first.api, 'local', { clock: new ManualClock() });
+  try {
+    await store.getState().init();
+    store.getState().selectDomain(3);
+    const points = store.getState().timelineSeries().points;
+    assert.deepEqual(points.map((p) => p.kind), ['scan', 'page-in']);
+    assert.deepEqual(points.map((p) => p.scanId), [...first.api.records.keys()]);
+  } finally {
+    dispose();
+  }
+});
