@@ -37,6 +37,7 @@ test('the legend\'s counts equal framescope scan --json on the same frozen host'
   expect(r.code).toBe(0);
   expect(ui).toEqual(JSON.parse(r.out).counts);
   expect(await legendCount(app, 'unscanned')).toBe(0);
+  await expect(app.getByTestId('abi')).toHaveText('ABI MMAPBATCH_V2');
   await app.screenshot({ path: path.join(ARTIFACTS, 'grid-web-01.png') });
 });
 

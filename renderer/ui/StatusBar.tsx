@@ -4,6 +4,9 @@ import { useFs } from '../store/react';
 export function StatusBar() {
   const host = useFs((s) => s.host);
   const connection = useFs((s) => s.connection);
+  // the host reports the ioctl once a batch has run; the last scan's summary knows it since
+  const scanAbi = useFs((s) => s.scan?.summary?.abi ?? null);
+  const abi = scanAbi ?? host?.abi ?? null;
   return (
     <footer className="statusbar">
       {host ? (
@@ -11,7 +14,9 @@ export function StatusBar() {
           <span title="What is being inspected">{host.description}</span>
           <span>host {host.hostname}</span>
           <span>backend {host.backend}</span>
-          <span title="The privcmd batch ioctl in use">ABI {host.abi ?? '–'}</span>
+          <span title="The privcmd batch ioctl in use: V2, or V1 on kernels without it" data-testid="abi">
+            ABI {abi === 'v2' ? 'MMAPBATCH_V2' : abi === 'v1' ? 'MMAPBATCH (V1)' : '–'}
+          </span>
           <span>framescope {host.version}</span>
         </>
       ) : (
