@@ -5,7 +5,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 
-import { hex } from '../privcmd-source';
+import { hex } from '../numbers';
 
 /** A dump file that is malformed, truncated, hostile or of a format framescope does not read. */
 export class DumpFormatError extends Error {

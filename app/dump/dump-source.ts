@@ -10,7 +10,7 @@ import { basename } from 'node:path';
 import type { DomainInfo, PrivcmdAbiName } from '../api';
 import { FrameSource, MapFramesOptions, MappedFrames, SourceDescription, UnknownDomainError } from '../frame-source';
 import { CODE_MAPPED, CODE_NOT_IN_DUMP } from '../frame-status';
-import { hex } from '../privcmd-source';
+import { hex } from '../numbers';
 import { DumpFile } from './dump-file';
 import { isElf, readElfHeader, readSections } from './elf';
 import { refuseForeignFormat, SIGNATURE_BYTES } from './foreign-formats';

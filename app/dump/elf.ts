@@ -6,7 +6,7 @@
  * Standard ELF Specification 1.2") and glibc's <elf.h> (Elf64_Ehdr, Elf64_Phdr, Elf64_Shdr,
  * Elf64_Nhdr and their 32-bit twins).
  */
-import { hex } from '../privcmd-source';
+import { hex } from '../numbers';
 import type { DumpFile } from './dump-file';
 
 export const ET_CORE = 4;

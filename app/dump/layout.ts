@@ -4,7 +4,7 @@
  * pages, so the index of a 64 GiB dump written in order is a handful of entries, not 16 M.
  * Runs live in typed arrays (24-32 bytes each) and are found by binary search.
  */
-import { hex } from '../privcmd-source';
+import { hex } from '../numbers';
 
 export const PAGE_SIZE = 4096;
 

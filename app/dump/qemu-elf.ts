@@ -13,7 +13,7 @@
  * earlier in the program header table wins, as in readers that search the table in order
  * (crash, libkdumpfile).
  */
-import { hex } from '../privcmd-source';
+import { hex } from '../numbers';
 import type { DumpFile } from './dump-file';
 import { type ElfHeader, forEachSegment, layoutOf, PT_LOAD } from './elf';
 import { type DumpLayout, MAX_PHYS_ADDR, PAGE_SIZE, RunsBuilder } from './layout';

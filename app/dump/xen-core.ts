@@ -14,7 +14,7 @@
  * order. Entries whose pfn is XC_CORE_INVALID_PFN (~0) pad a dump whose guest shrank while it was
  * taken (`xl dump-core` of a live domain): their pages are zeroes and hold no frame.
  */
-import { hex } from '../privcmd-source';
+import { hex } from '../numbers';
 import type { DumpFile } from './dump-file';
 import { type ElfHeader, type ElfSection, layoutOf, parseNotes, SHT_NOBITS, SHT_NOTE, u64 } from './elf';
 import { type DumpLayout, MAX_GFN, PAGE_SIZE, RunsBuilder } from './layout';
