@@ -187,7 +187,6 @@ export class PrivcmdFrameSource implements FrameSource {
   }
 }
 
-export { hex };
 
 /** gfns first..first+count-1, written as 32-bit halves: no BigInt per frame. */
 export function gfnArray(first: number, count: number): BigUint64Array {
