@@ -10,6 +10,7 @@ import { DiffDialog } from './DiffDialog';
 import { DiffPanel } from './DiffPanel';
 import { ErrorBoundary } from './ErrorBoundary';
 import { FatalScreen } from './FatalScreen';
+import { startupErrorText } from './startup-error';
 import { FileDrop, SnapshotInput } from './FileDrop';
 import { Legend } from './Legend';
 import { Notices } from './Notices';
@@ -31,7 +32,8 @@ export function App() {
   useCommands(store);
 
   if (hostStatus === 'error') {
-    return <FatalScreen title="The inspector did not answer" message={hostError ?? undefined} onRetry={() => void init()} />;
+    const { title, hint } = startupErrorText(hostError);
+    return <FatalScreen title={title} message={hostError ?? undefined} hint={hint} onRetry={() => void init()} />;
   }
   return (
     <div className="app">
