@@ -11,8 +11,11 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 
-const build = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
-if (build.status !== 0) process.exit(build.status ?? 1);
+// FRAMESCOPE_START_NO_BUILD: for the test of this script, which runs after a build anyway
+if (!process.env.FRAMESCOPE_START_NO_BUILD) {
+  const build = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
 
 /** The Electron executable, fetching it first if it is missing; null when that fails. */
 function electronBinary() {
