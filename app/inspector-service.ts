@@ -42,6 +42,8 @@ import { decodeSnapshot, SNAPSHOT_EXTENSION } from './snapshot';
 import { FRAMESCOPE_VERSION } from './version';
 
 const PAGE_SIZE = 4096;
+/** Every code's name: the same for the life of the process, so worked out once. */
+const CODE_NAMES = codeNameTable();
 
 export interface InspectorServiceOptions {
   /** Opens another source on request (a dump, or the host again); absent where that is not allowed. */
@@ -58,6 +60,8 @@ export class InspectorService implements FramescopeApi {
   /** Running scans, page-ins and searches, by id. */
   private readonly running = new Map<string, AbortController>();
   private readonly history = new ScanHistory();
+  /** Domain names as the last listing gave them: every scan's record is named, auto-rescans many times a second. */
+  private readonly domainNames = new Map<number, string>();
 
   constructor(private source: FrameSource, private readonly options: InspectorServiceOptions = {}) {}
 
@@ -71,12 +75,15 @@ export class InspectorService implements FramescopeApi {
       abi: this.source.abi,
       version: FRAMESCOPE_VERSION,
       pageSize: PAGE_SIZE,
-      codeNames: codeNameTable(),
+      codeNames: CODE_NAMES,
     };
   }
 
-  listDomains(): Promise<DomainInfo[]> {
-    return this.source.listDomains();
+  async listDomains(): Promise<DomainInfo[]> {
+    const domains = await this.source.listDomains();
+    this.domainNames.clear();
+    for (const d of domains) this.domainNames.set(d.id, d.name);
+    return domains;
   }
 
   async startScan(request: ScanRequest): Promise<ScanStarted> {
@@ -183,6 +190,7 @@ export class InspectorService implements FramescopeApi {
     for (const c of this.running.values()) c.abort();
     const previous = this.source;
     this.source = next;
+    this.domainNames.clear();
     await previous.close();
     const host = await this.hostInfo();
     this.emit({ type: 'source-changed', host });
@@ -211,7 +219,8 @@ export class InspectorService implements FramescopeApi {
     this.running.set(scanId, controller);
     const source = this.source;
     const domainName = await this.domainName(plan.domain);
-    const { backend, description, hostname } = await this.hostInfo();
+    const { backend, description } = source.describe();
+    const hostname = os.hostname();
     const codes = unscannedCodes(plan.last - plan.first + 1);
     // Started on the next turn so that the caller holds the id before the first chunk.
     setImmediate(() => {
@@ -232,10 +241,7 @@ export class InspectorService implements FramescopeApi {
   }
 
   private async domainName(domain: number): Promise<string> {
-    try {
-      return (await this.source.listDomains()).find((d) => d.id === domain)?.name ?? `domain ${domain}`;
-    } catch {
-      return `domain ${domain}`;
-    }
+    if (!this.domainNames.has(domain)) await this.listDomains().catch(() => undefined);
+    return this.domainNames.get(domain) ?? `domain ${domain}`;
   }
 }
