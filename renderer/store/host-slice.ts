@@ -4,6 +4,7 @@ import { NO_CHANGES } from './change-marks';
 import { errorMessage } from './errors';
 import { timelinePointOf } from './timeline';
 import { isPhaseActive } from './scan-slice';
+import { NO_SELECTION } from './selection-slice';
 import type { HostSlice, SliceCreator } from './types';
 
 /** The domain shown first: a guest rather than dom0 (whose pfns rarely map), else the first. */
@@ -74,12 +75,7 @@ export const createHostSlice: SliceCreator<HostSlice> = (set, get, { api, buffer
       rangeFirstText: '',
       rangeLastText: '',
       hover: null,
-      selectedGfn: null,
-      frameRead: null,
-      readMode: null,
-      readStatus: 'idle',
-      readError: null,
-      boxRange: null,
+      ...NO_SELECTION,
       fitPending: true,
     });
     get().resetView();

@@ -13,17 +13,22 @@ export function readableDomain(s: FramescopeState): number | null {
   return s.domains.some((d) => d.id === domain && d.name === domainName) ? domain : null;
 }
 
+/** Nothing selected, nothing read: a new slice, and any domain just switched to. */
+export const NO_SELECTION = {
+  selectedGfn: null,
+  frameRead: null,
+  readMode: null,
+  readStatus: 'idle',
+  readError: null,
+  boxRange: null,
+} as const satisfies Partial<SelectionSlice>;
+
 export const createSelectionSlice: SliceCreator<SelectionSlice> = (set, get, { api }) => {
   /** Answers to reads older than the latest are dropped: the user has moved on. */
   let readSeq = 0;
 
   return {
-    selectedGfn: null,
-    frameRead: null,
-    readMode: null,
-    readStatus: 'idle',
-    readError: null,
-    boxRange: null,
+    ...NO_SELECTION,
 
     selectFrame(gfn) {
       if (gfn === null) {
