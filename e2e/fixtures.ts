@@ -7,6 +7,7 @@ import path from 'node:path';
 
 import { expect, Page, test as base } from '@playwright/test';
 
+import { servedUrl } from '../test/fakes/served-url';
 export const ROOT = path.join(__dirname, '..');
 export const CLI = path.join(ROOT, 'dist', 'app', 'cli.js');
 export const ARTIFACTS = path.join(__dirname, 'artifacts');
@@ -19,17 +20,7 @@ export interface Served {
 
 export async function serve(globalArgs: string[] = ['--sim-clock', 'stepped']): Promise<Served> {
   const child = spawn(process.execPath, [CLI, ...globalArgs, 'serve', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /open (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.stderr!.on('data', (d) => (err += d));
-    child.once('exit', (code) => reject(new Error(`framescope serve exited with ${code}: ${err}`)));
-  });
+  const url = await servedUrl(child);
   return { url, origin: new URL(url).origin, child };
 }
 

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 
+import { servedUrl } from '../fakes/served-url';
 const CLI = path.join(__dirname, '../../app/cli.js');
 const EXAMPLE = path.join(__dirname, '../../../examples/sim-host.json');
 
@@ -165,15 +166,7 @@ test('serve: prints a URL with a token; the UI loads with it and not without', a
   const { spawn } = await import('node:child_process');
   const child = spawn(process.execPath, [CLI, '--sim-clock', 'stepped', 'serve', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (d) => {
-        out += d;
-        const m = /open (http:\/\/\S+)/.exec(out);
-        if (m) resolve(m[1]);
-      });
-      child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
-    });
+    const url = await servedUrl(child);
     assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{20,}$/);
     assert.equal((await fetch(url)).status, 200);
     assert.equal((await fetch(url.replace(/\?token=.*/, ''))).status, 401);

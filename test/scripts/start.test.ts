@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 
+import { servedUrl } from '../fakes/served-url';
 const ROOT = path.join(__dirname, '../../..');
 const pathFile = path.join(ROOT, 'node_modules/electron/path.txt');
 const electronInstalled = fs.existsSync(pathFile) && fs.existsSync(path.join(ROOT, 'node_modules/electron/dist', fs.readFileSync(pathFile, 'utf8')));
@@ -20,15 +21,7 @@ test('without the Electron binary, npm start serves the UI and prints the URL', 
   try {
     let err = '';
     child.stderr.on('data', (d) => (err += d));
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (d) => {
-        out += d;
-        const m = /open (http:\/\/\S+)/.exec(out);
-        if (m) resolve(m[1]);
-      });
-      child.once('exit', (code) => reject(new Error(`npm start exited with ${code}: ${err}`)));
-    });
+    const url = await servedUrl(child, 'npm start');
     assert.match(err.split('\n')[0], /^framescope: the Electron binary is not installed and cannot be fetched here; serving the UI with the headless server instead$/);
     assert.equal((await fetch(url)).status, 200);
   } finally {
