@@ -83,10 +83,13 @@ int sim_host_load_default(uint64_t seed)
 {
     sim_host_reset(seed);
 
-    /* A PV dom0: guest pfns are not machine frames, so they answer EPERM and EBUSY. */
-    sim_domain_add(0, "Domain-0", SIM_PV, 0x40000, MIB(1024), MIB(1024));
+    /* A PV dom0: guest pfns are not machine frames, so they answer EPERM and EBUSY. Xen 4.17
+     * said 0x50000 frames (XENMEM_maximum_gpfn) for a dom0 of 1 GiB: the last 0x10000 are
+     * past its memory and answer EINVAL. */
+    sim_domain_add(0, "Domain-0", SIM_PV, 0x50000, MIB(1024), MIB(1024));
     sim_domain_set_range(0, 0x0, 0xff, SIM_PERM);
     sim_domain_set_range(0, 0x100, 0x3ffff, SIM_BUSY);
+    sim_domain_set_range(0, 0x40000, 0x4ffff, SIM_HOLE);
 
     sim_domain_add(1, "hvm-firmware", SIM_HVM, 0x100000, MIB(64), MIB(64));
     layout(1, 0x100000, hvm_64mib_ram, N(hvm_64mib_ram), 0);
