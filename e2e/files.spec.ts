@@ -12,6 +12,7 @@ import zlib from 'node:zlib';
 import type { Download, Page } from '@playwright/test';
 
 import { ARTIFACTS, expect, legendCount, scanDomain, test } from './fixtures';
+import { KEYBOARD_SHORTCUTS } from '../renderer/shortcuts';
 
 /** Presses a shortcut on the page (not in a field) and returns the file it downloads. */
 async function downloadBy(page: Page, keys: string): Promise<{ name: string; bytes: Buffer; download: Download }> {
@@ -166,6 +167,7 @@ test('search finds the marker in web-01 and opens the hex view on it', async ({ 
 
 test('exports: CSV and JSON runs add up to the range, PNGs decode at the right size', async ({ app }) => {
   await scanDomain(app, 3, { first: '0x0', last: '0xffff' });
+  await app.getByTestId('layout-select').selectOption('rows:512');
   const counts = { mapped: await legendCount(app, 'mapped'), paged: await legendCount(app, 'paged'), invalid: await legendCount(app, 'invalid') };
 
   const csv = await downloadBy(app, 'Control+e');
@@ -287,7 +289,7 @@ test('in a plain browser there are no dumps to open: the desktop-only parts are 
   await app.locator('body').press('F1');
   const overlay = app.getByTestId('shortcuts-overlay');
   await expect(overlay).toBeVisible();
-  await expect(overlay.getByTestId('shortcut')).toHaveCount(18);
+  await expect(overlay.getByTestId('shortcut')).toHaveCount(KEYBOARD_SHORTCUTS.length);
   await expect(overlay.getByTestId('shortcut').first()).toContainText('(desktop app)');
   await app.keyboard.press('Escape');
   await expect(overlay).toHaveCount(0);

@@ -7,6 +7,9 @@ import path from 'node:path';
 
 import { expect, Page, test as base } from '@playwright/test';
 
+// window.__framescope, the grid's test hooks, as the page declares them
+import type {} from '../renderer/grid/grid-controller';
+
 import { servedUrl } from '../test/fakes/served-url';
 export const ROOT = path.join(__dirname, '..');
 export const CLI = path.join(ROOT, 'dist', 'app', 'cli.js');
@@ -59,4 +62,51 @@ export async function scanDomain(page: Page, domain: number, range?: { first: st
 
 export async function legendCount(page: Page, status: 'mapped' | 'paged' | 'invalid' | 'unscanned'): Promise<number> {
   return Number(await page.getByTestId(`count-${status}`).getAttribute('data-count'));
+}
+
+export interface Pixels {
+  width: number;
+  height: number;
+  /** RGBA, row after row. */
+  data: Buffer;
+  at(x: number, y: number): [number, number, number];
+}
+
+/**
+ * The grid as the user sees it: a screenshot of its viewport (cells and what is drawn over
+ * them), decoded by the browser itself into RGBA.
+ */
+export async function gridPixels(page: Page): Promise<Pixels> {
+  await page.mouse.move(0, 0); // no hover outline, no tooltip
+  await page.waitForTimeout(150); // the redraw after the move
+  const png = await page.getByTestId('grid-viewport').screenshot();
+  const decoded = await page.evaluate(async (b64) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = img.naturalWidth;
+    c.height = img.naturalHeight;
+    const ctx = c.getContext('2d')!;
+    ctx.drawImage(img, 0, 0);
+    const data = ctx.getImageData(0, 0, c.width, c.height).data;
+    let s = '';
+    for (let i = 0; i < data.length; i += 0x8000) s += String.fromCharCode(...data.subarray(i, i + 0x8000));
+    return { width: c.width, height: c.height, rgba: btoa(s) };
+  }, png.toString('base64'));
+  const data = Buffer.from(decoded.rgba, 'base64');
+  return {
+    width: decoded.width,
+    height: decoded.height,
+    data,
+    at: (x, y) => {
+      const i = (y * decoded.width + x) * 4;
+      return [data[i], data[i + 1], data[i + 2]];
+    },
+  };
+}
+
+export function hexRgb(color: string): [number, number, number] {
+  const n = parseInt(color.slice(1), 16);
+  return [(n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff];
 }

@@ -6,17 +6,6 @@ import path from 'node:path';
 
 import { ARTIFACTS, cli, expect, legendCount, scanDomain, test } from './fixtures';
 
-declare global {
-  interface Window {
-    __framescope?: {
-      frameToClientPoint(gfn: number): { x: number; y: number } | null;
-      frameCode(gfn: number): number | null;
-      findFrame(status: string, from?: number): number | null;
-      gridStats(): { renderer: string; frameTimes: number[] };
-      setView(options: { zoom?: number; centerGfn?: number }): void;
-    };
-  }
-}
 
 test('the simulated host is marked as such, and its domains are listed', async ({ app }) => {
   await expect(app.getByTestId('sim-badge')).toBeVisible();
@@ -91,6 +80,7 @@ test('a request without the token is refused', async ({ page, served }) => {
 
 test('box selection rescans just that range', async ({ app }) => {
   await scanDomain(app, 1, { first: '0x0', last: '0x3fff' });
+  await app.getByTestId('layout-select').selectOption('rows:512');
   // two frames that fit in one view at 8 px a frame: columns 0x1c0-0x1f0 of rows 1 and 2
   await app.evaluate(() => window.__framescope!.setView({ zoom: 8, centerGfn: 0x3d8 }));
   const b = await app.evaluate(() => window.__framescope!.frameToClientPoint(0x5f0));

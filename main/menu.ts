@@ -27,6 +27,7 @@ export const KEYBOARD_SHORTCUTS: Array<[string, string]> = [
   ['Arrows, PageUp/PageDown, Home/End', 'pan the grid'],
   ['+ / - (or the wheel)', 'zoom around the cursor'],
   ['0', 'fit the grid to the window'],
+  ['N / Shift+N', 'next / previous frame of the status or errno the legend highlights'],
   ['Shift+drag', 'select a box of frames (rescan, page in, search it)'],
   ['Click', 'select a frame and show its bytes'],
   ['Escape', 'stop the running scan or search, clear the selection'],

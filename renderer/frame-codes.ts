@@ -34,21 +34,49 @@ export const STATUS_LABELS: Record<FrameStatus, string> = {
 };
 
 /**
- * Which status a block of frames shows when zoomed out so far that one pixel covers several
- * frames: the rarest and most interesting wins, so a lone paged frame among a million mapped
- * ones still shows. Higher wins.
+ * Linux errno values (the generic ones: x86_64 and arm64 alike) of the codes the grid colours
+ * apart. The renderer cannot ask Node for them; test/renderer/frame-codes.test.ts compares
+ * them with os.constants.errno.
  */
-export const STATUS_PRIORITY: Record<FrameStatus, number> = {
-  unscanned: 0,
-  mapped: 1,
-  invalid: 2,
-  paged: 3,
-};
+export const ERRNO = {
+  EPERM: 1,
+  ENOENT: 2,
+  ESRCH: 3,
+  ENOMEM: 12,
+  EACCES: 13,
+  EFAULT: 14,
+  EBUSY: 16,
+  EINVAL: 22,
+} as const;
 
-/** STATUS_PRIORITY per code, for loops over millions of frames. */
+/**
+ * Which code a block of frames shows in the "most notable" shading, when one pixel covers
+ * several frames: the rarest and most telling wins, so that a lone paged frame (or a lone
+ * EPERM, ENOMEM...) among a million mapped ones still shows. Higher wins. Holes (EINVAL) and
+ * framescope's own "no answer" codes rank below real errors: they come in large runs.
+ */
+export function codePriority(code: number): number {
+  if (code === CODE_UNSCANNED) return 0;
+  if (code === CODE_MAPPED) return 1;
+  if (code === ERRNO.EINVAL || code === CODE_NOT_IN_DUMP || code === CODE_V1_NO_ERRNO || code === CODE_V1_UNADDRESSABLE) return 2;
+  if (code === CODE_PAGED) return 4;
+  return 3;
+}
+
+/** codePriority per code, for loops over millions of frames. */
 export const CODE_PRIORITY: Uint8Array = (() => {
   const table = new Uint8Array(256);
-  for (let code = 0; code < 256; code++) table[code] = STATUS_PRIORITY[statusOf(code)];
+  for (let code = 0; code < 256; code++) table[code] = codePriority(code);
+  return table;
+})();
+
+/**
+ * A total order for "most notable": the priority, then the lower code (EPERM before ENOMEM),
+ * so that a block's most notable code does not depend on the order its frames are visited.
+ */
+export const CODE_RANK: Uint16Array = (() => {
+  const table = new Uint16Array(256);
+  for (let code = 0; code < 256; code++) table[code] = codePriority(code) * 256 + (255 - code);
   return table;
 })();
 

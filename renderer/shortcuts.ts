@@ -21,6 +21,7 @@ export const KEYBOARD_SHORTCUTS: Array<[string, string]> = [
   ['Arrows, PageUp/PageDown, Home/End', 'pan the grid'],
   ['+ / - (or the wheel)', 'zoom around the cursor'],
   ['0', 'fit the grid to the window'],
+  ['N / Shift+N', 'next / previous frame of the status or errno the legend highlights'],
   ['Shift+drag', 'select a box of frames (rescan, page in, search it)'],
   ['Click', 'select a frame and show its bytes'],
   ['Escape', 'stop the running scan or search, clear the selection'],
@@ -30,8 +31,8 @@ export const KEYBOARD_SHORTCUTS: Array<[string, string]> = [
 /** Shortcuts only the desktop app has (its menus handle them). */
 export const DESKTOP_ONLY_SHORTCUTS = new Set(['Ctrl+O']);
 
-/** What the page does: the desktop menus' commands, and Escape. */
-export type PageCommand = MenuCommand | 'escape';
+/** What the page does: the desktop menus' commands, Escape, and the highlight's steps. */
+export type PageCommand = MenuCommand | 'escape' | 'highlight-next' | 'highlight-previous';
 
 export interface KeyLike {
   key: string;
@@ -72,6 +73,7 @@ export function commandForKey(e: KeyLike, target: KeyTarget): PageCommand | null
     case 'Escape': return 'escape';
     case 'Enter': return target === 'other' && !e.shiftKey ? 'rescan' : null;
     case '?': return target === 'text' ? null : 'show-shortcuts';
+    case 'n': return target === 'text' ? null : e.shiftKey ? 'highlight-previous' : 'highlight-next';
     default: return null;
   }
 }

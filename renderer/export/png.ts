@@ -1,15 +1,16 @@
 /**
  * The grid as a PNG: the current view (cells drawn again on a 2D canvas at one pixel per CSS
  * pixel, with the row labels, the ruler, the search hits and the selection, as on screen), or
- * the whole grid at one pixel per frame (png-layout.ts).
+ * the whole grid in the layout on show at one pixel per cell (png-layout.ts), both drawn by
+ * the 2D renderer, so the files look like the grid.
  */
 import { Canvas2dGridRenderer } from '../grid/canvas2d-renderer';
+import { FramePyramid } from '../grid/frame-pyramid';
 import { drawOverlay, drawRowLabels, drawRuler, visibleGfns } from '../grid/overlay';
 import { GRID_COLORS } from '../grid/palette';
-import { StatusPyramid } from '../grid/status-pyramid';
-import { geometryOf } from '../store/view-slice';
+import { highlightCodes, layoutOf } from '../store/view-slice';
 import type { FramescopeState } from '../store/types';
-import { type WholeGridLayout, wholeGridLayout, wholeGridPixels } from './png-layout';
+import { type WholeGridScale, wholeGridScale } from './png-layout';
 
 /** The gutters of the view image, as on screen. */
 const LABELS_W = 176;
@@ -44,11 +45,11 @@ export async function viewPng(s: FramescopeState): Promise<ViewPng> {
   const buffer = s.frameBuffer();
   const { width, height } = s.viewport;
   if (!buffer || buffer.frames === 0 || width <= 0 || height <= 0) throw new Error('the grid is empty');
-  const geom = geometryOf(s);
+  const geom = layoutOf(s);
   const cells = newCanvas(width, height);
   const renderer = Canvas2dGridRenderer.create(cells);
   if (!renderer) throw new Error('no 2D canvas here');
-  renderer.draw({ pyramid: new StatusPyramid(buffer, geom), view: s.view, dpr: 1, width, height, range: s.boxRange, aggregation: s.aggregation });
+  renderer.draw({ pyramid: pyramidOf(s), view: s.view, dpr: 1, width, height, range: s.boxRange, shading: s.shading });
 
   const out = newCanvas(LABELS_W + width, RULER_H + height);
   const ctx = context(out);
@@ -77,18 +78,31 @@ export async function viewPng(s: FramescopeState): Promise<ViewPng> {
   return { bytes: await pngBytes(out), width: out.width, height: out.height };
 }
 
+/** The aggregated levels of what is on show, with its highlight. */
+function pyramidOf(s: FramescopeState): FramePyramid {
+  const pyramid = new FramePyramid(s.frameBuffer()!, layoutOf(s));
+  pyramid.setHighlight(highlightCodes(s.highlight));
+  return pyramid;
+}
+
 export interface WholePng {
   bytes: Uint8Array;
-  layout: WholeGridLayout;
+  scale: WholeGridScale;
+  /** Cells across and down of the layout. */
+  cols: number;
+  rows: number;
 }
 
 export async function wholeGridPng(s: FramescopeState): Promise<WholePng> {
   const buffer = s.frameBuffer();
   if (!buffer || buffer.frames === 0) throw new Error('the grid is empty');
-  const layout = wholeGridLayout(buffer.frames, s.framesPerRow);
-  const canvas = newCanvas(layout.cols, layout.rows);
-  const ctx = context(canvas);
-  const pixels = wholeGridPixels(buffer.codes, buffer.marks.count > 0 ? buffer.marks.from : null, layout);
-  ctx.putImageData(new ImageData(pixels as Uint8ClampedArray<ArrayBuffer>, layout.cols, layout.rows), 0, 0);
-  return { bytes: await pngBytes(canvas), layout };
+  const layout = layoutOf(s);
+  const scale = wholeGridScale(layout.cols, layout.rows);
+  const canvas = newCanvas(scale.width, scale.height);
+  const renderer = Canvas2dGridRenderer.create(canvas);
+  if (!renderer) throw new Error('no 2D canvas here');
+  renderer.draw({ pyramid: pyramidOf(s), view: { cellPx: 2 ** -scale.level, originX: 0, originY: 0 }, dpr: 1,
+    width: scale.width, height: scale.height, range: null, shading: s.shading });
+  renderer.dispose();
+  return { bytes: await pngBytes(canvas), scale, cols: layout.cols, rows: layout.rows };
 }

@@ -3,7 +3,7 @@ import { CODE_UNSCANNED, STATUS_LABELS, codeNameOf, statusOf } from '../frame-co
 import { formatAddress, formatGfn } from '../format';
 import { NO_MARK } from '../store/change-marks';
 import { useFs } from '../store/react';
-import { STATUS_COLORS } from './palette';
+import { codeColor } from './palette';
 
 const OFFSET_PX = 16;
 const TOOLTIP_W = 250;
@@ -13,7 +13,7 @@ export function GridTooltip() {
   const hover = useFs((s) => s.hover);
   // Selectors run on every store change, so the code under the pointer follows the chunks.
   const code = useFs((s) => (s.hover ? s.frameBuffer()?.codeAt(s.hover.gfn) : undefined));
-  const changedFrom = useFs((s) => (s.hover ? (s.frameBuffer()?.marks.from[s.hover.gfn] ?? NO_MARK) : NO_MARK));
+  const changedFrom = useFs((s) => (s.hover ? (s.frameBuffer()?.marks.at(s.hover.gfn) ?? NO_MARK) : NO_MARK));
   const diff = useFs((s) => s.pastView?.kind === 'diff');
   const frames = useFs((s) => s.frameBuffer()?.frames ?? 0);
   const codeNames = useFs((s) => s.host?.codeNames);
@@ -38,7 +38,7 @@ export function GridTooltip() {
       <div className="tt-row">
         <span className="tt-key">status</span>
         <span className="tt-val" data-testid="tooltip-status">
-          <span className="swatch" style={{ background: STATUS_COLORS[status] }} />
+          <span className="swatch" style={{ background: codeColor(code) }} />
           {STATUS_LABELS[status]}
           {code !== CODE_UNSCANNED && (
             <span className="tt-errno" data-testid="tooltip-errno">
@@ -53,7 +53,7 @@ export function GridTooltip() {
         <div className="tt-row" data-testid="tooltip-changed">
           <span className="tt-key">{diff ? 'in A' : 'was'}</span>
           <span className="tt-val">
-            <span className="swatch" style={{ background: STATUS_COLORS[statusOf(changedFrom)] }} />
+            <span className="swatch" style={{ background: codeColor(changedFrom) }} />
             {STATUS_LABELS[statusOf(changedFrom)]} <span className="tt-dim">{codeNameOf(codeNames, changedFrom)}</span>
           </span>
         </div>

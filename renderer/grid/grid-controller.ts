@@ -5,15 +5,14 @@
  * pan, a zoom or a chunk). Also installs the test and benchmark hooks (window.__framescope).
  */
 import { type FrameStatus, statusOf } from '../frame-codes';
-import { NO_MARK } from '../store/change-marks';
 import type { FramescopeState, FramescopeStore } from '../store/types';
-import { geometryOf } from '../store/view-slice';
+import { highlightCodes, layoutOf } from '../store/view-slice';
 import { Canvas2dGridRenderer } from './canvas2d-renderer';
+import { FramePyramid } from './frame-pyramid';
 import { type OverlayState, drawOverlay, drawRowLabels, drawRuler, prepare, visibleGfns } from './overlay';
 import type { GridRenderer, RendererKind } from './renderer';
-import { StatusPyramid } from './status-pyramid';
 import { testProbes } from './test-probes';
-import { type Point, boxRange, cellCenter, centerOn, clampView, gfnAtPoint, gridGeometry, gridPoint } from './view-math';
+import { type Point, boxRange, cellCenter, centerOn, clampView, gfnAtPoint, gridPoint } from './view-math';
 import { WebGlGridRenderer } from './webgl-renderer';
 
 /** Draw times kept for gridStats(). */
@@ -139,7 +138,9 @@ type Drag =
 
 export class GridController {
   private renderer: GridRenderer;
-  private pyramid: StatusPyramid | null = null;
+  private pyramid: FramePyramid | null = null;
+  /** The highlight the pyramid's set was made from. */
+  private highlightOf: FramescopeState['highlight'] = null;
   private unsubscribeBuffer: (() => void) | null = null;
   private readonly cleanups: Array<() => void> = [];
   private raf = 0;
@@ -159,7 +160,8 @@ export class GridController {
     this.cleanups.push(store.subscribe((s, prev) => {
       if (
         s.view !== prev.view || s.viewport !== prev.viewport || s.bufferVersion !== prev.bufferVersion ||
-        s.domainId !== prev.domainId || s.framesPerRow !== prev.framesPerRow || s.aggregation !== prev.aggregation || s.selectedGfn !== prev.selectedGfn ||
+        s.domainId !== prev.domainId || s.layoutSpec !== prev.layoutSpec || s.shading !== prev.shading || s.highlight !== prev.highlight ||
+        s.selectedGfn !== prev.selectedGfn ||
         s.hover !== prev.hover || s.boxRange !== prev.boxRange || s.hitsVersion !== prev.hitsVersion || s.pastView !== prev.pastView ||
         s.search !== prev.search
       ) this.schedule();
@@ -226,18 +228,18 @@ export class GridController {
       }),
       frameToClientPoint: (gfn) => {
         const s = this.state();
-        const geom = geometryOf(s);
-        if (!Number.isInteger(gfn) || gfn < 0 || gfn >= geom.frames) return null;
+        const layout = layoutOf(s);
+        if (!Number.isInteger(gfn) || gfn < 0 || gfn >= layout.frames) return null;
         s.revealGfn(gfn, MIN_CLICK_CELL_PX);
-        const c = cellCenter(this.state().view, geom, gfn);
+        const c = cellCenter(this.state().view, layout, gfn);
         const rect = this.el.viewport.getBoundingClientRect();
         return { x: rect.left + c.x, y: rect.top + c.y };
       },
       setView: ({ zoom, centerGfn }) => {
         const s = this.state();
-        const geom = geometryOf(s);
-        let view = clampView({ ...s.view, cellPx: zoom ?? s.view.cellPx }, geom, s.viewport);
-        if (centerGfn !== undefined) view = centerOn(view, geom, s.viewport, centerGfn);
+        const layout = layoutOf(s);
+        let view = clampView({ ...s.view, cellPx: zoom ?? s.view.cellPx }, layout, s.viewport);
+        if (centerGfn !== undefined) view = centerOn(view, layout, s.viewport, centerGfn);
         s.setView(view);
       },
       frameCode: (gfn) => this.state().frameBuffer()?.codeAt(gfn) ?? null,
@@ -247,12 +249,7 @@ export class GridController {
         for (let gfn = Math.max(0, from); gfn < codes.length; gfn++) if (statusOf(codes[gfn]) === status) return gfn;
         return null;
       },
-      changedFrame: (from = 0) => {
-        const marks = this.state().frameBuffer()?.marks.from;
-        if (!marks) return null;
-        for (let gfn = Math.max(0, from); gfn < marks.length; gfn++) if (marks[gfn] !== NO_MARK) return gfn;
-        return null;
-      },
+      changedFrame: (from = 0) => this.state().frameBuffer()?.marks.nextMarked(from) ?? null,
       timelinePoint: (index) => testProbes.timelinePoint?.(index) ?? null,
     };
     this.installedHooks = hooks;
@@ -280,8 +277,8 @@ export class GridController {
     this.schedule();
   }
 
-  /** The pyramid of the domain on show at the current frames per row, rebuilt when either changes. */
-  private currentPyramid(s: FramescopeState): StatusPyramid | null {
+  /** The pyramid of the codes on show in the layout on show, rebuilt when either changes. */
+  private currentPyramid(s: FramescopeState): FramePyramid | null {
     const buffer = s.frameBuffer();
     if (!buffer || buffer.frames === 0) {
       this.unsubscribeBuffer?.();
@@ -289,13 +286,21 @@ export class GridController {
       this.pyramid = null;
       return null;
     }
-    if (this.pyramid?.matches(buffer, s.framesPerRow)) return this.pyramid;
-    this.unsubscribeBuffer?.();
-    const pyramid = new StatusPyramid(buffer, gridGeometry(buffer.frames, s.framesPerRow));
-    this.unsubscribeBuffer = buffer.onChange((first, last) => {
-      if (pyramid.matches(buffer, pyramid.geom.cols)) pyramid.update(first, last);
-    });
-    this.pyramid = pyramid;
+    const layout = layoutOf(s);
+    let pyramid = this.pyramid;
+    if (!pyramid?.matches(buffer, layout.spec)) {
+      this.unsubscribeBuffer?.();
+      const fresh = new FramePyramid(buffer, layout);
+      this.unsubscribeBuffer = buffer.onChange((first, last) => {
+        if (fresh.matches(buffer, fresh.spec)) fresh.update(first, last);
+      });
+      pyramid = this.pyramid = fresh;
+      this.highlightOf = null;
+    }
+    if (s.highlight !== this.highlightOf) {
+      this.highlightOf = s.highlight;
+      pyramid.setHighlight(highlightCodes(s.highlight));
+    }
     return pyramid;
   }
 
@@ -317,9 +322,9 @@ export class GridController {
     if (canvas.width !== devW) canvas.width = devW;
     if (canvas.height !== devH) canvas.height = devH;
     const pyramid = this.currentPyramid(s);
-    const geom = pyramid?.geom ?? geometryOf(s);
+    const geom = pyramid?.layout ?? layoutOf(s);
     if (pyramid && width > 0 && height > 0) {
-      this.renderer.draw({ pyramid, view: s.view, dpr, width: devW, height: devH, range: s.boxRange, aggregation: s.aggregation });
+      this.renderer.draw({ pyramid, view: s.view, dpr, width: devW, height: devH, range: s.boxRange, shading: s.shading });
     } else {
       this.renderer.clear(devW, devH);
     }
@@ -344,13 +349,13 @@ export class GridController {
   private hitsInView(s: FramescopeState, height: number): readonly number[] {
     const shownDomain = s.pastView ? s.pastView.record.domain : s.domainId;
     if (!s.search || s.search.domain !== shownDomain || s.searchHits().count === 0) return [];
-    const geom = geometryOf(s);
-    const { first, last } = visibleGfns(s.view, geom, height);
+    const layout = layoutOf(s);
+    const { first, last } = visibleGfns(s.view, layout, height);
     return s.searchHits().inRange(first, last);
   }
 
   private updateScrollbars(s: FramescopeState): void {
-    const geom = geometryOf(s);
+    const geom = layoutOf(s);
     const place = (track: HTMLDivElement, thumb: HTMLDivElement, cells: number, visible: number, origin: number, axis: 'x' | 'y') => {
       const length = axis === 'y' ? track.clientHeight : track.clientWidth;
       const hidden = cells <= visible + 1e-9 || length <= 0;
@@ -429,11 +434,11 @@ export class GridController {
     const s = this.state();
     if (drag.kind === 'pan' && !drag.moved) {
       const p = this.local(e);
-      const gfn = gfnAtPoint(s.view, geometryOf(s), p.x, p.y);
+      const gfn = gfnAtPoint(s.view, layoutOf(s), p.x, p.y);
       if (gfn !== null) s.selectFrame(gfn);
       this.hoverAt(p);
     } else if (drag.kind === 'box') {
-      const range = boxRange(geometryOf(s), gridPoint(s.view, drag.start.x, drag.start.y), gridPoint(s.view, drag.last.x, drag.last.y));
+      const range = boxRange(layoutOf(s), gridPoint(s.view, drag.start.x, drag.start.y), gridPoint(s.view, drag.last.x, drag.last.y));
       s.setBoxRange(range);
     }
     this.schedule();
@@ -453,7 +458,7 @@ export class GridController {
 
   private hoverAt(p: Point): void {
     const s = this.state();
-    const gfn = gfnAtPoint(s.view, geometryOf(s), p.x, p.y);
+    const gfn = gfnAtPoint(s.view, layoutOf(s), p.x, p.y);
     s.setHover(gfn === null ? null : { gfn, x: p.x, y: p.y });
   }
 
@@ -504,7 +509,7 @@ export class GridController {
   /** Moves the view as dragging the thumb by `delta` pixels should. */
   private dragThumb(axis: 'x' | 'y', delta: number): void {
     const s = this.state();
-    const geom = geometryOf(s);
+    const geom = layoutOf(s);
     const track = axis === 'y' ? this.el.vTrack : this.el.hTrack;
     const thumb = axis === 'y' ? this.el.vThumb : this.el.hThumb;
     const length = axis === 'y' ? track.clientHeight : track.clientWidth;

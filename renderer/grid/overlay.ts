@@ -5,8 +5,9 @@
  * the zoom.
  */
 import { formatAddress, formatGfn, hex } from '../format';
+import { type GridLayout, HilbertLayout } from './layout';
 import { GRID_COLORS, HIT_STYLE } from './palette';
-import { type GridGeometry, type Point, type View, cellOrigin, labelStep } from './view-math';
+import { type Point, type View, cellOrigin, labelStep } from './view-math';
 
 export const LABEL_FONT = '11px ui-monospace, "SF Mono", "Cascadia Mono", "DejaVu Sans Mono", Menlo, monospace';
 const LABEL_SPACING_PX = 16;
@@ -28,8 +29,12 @@ export function prepare(canvas: HTMLCanvasElement, cssWidth: number, cssHeight: 
   return ctx;
 }
 
-/** Row labels: the first gfn of the row and its address, at rows a power of two apart. */
-export function drawRowLabels(ctx: CanvasRenderingContext2D, view: View, geom: GridGeometry, width: number, height: number): void {
+/**
+ * Row labels: the first gfn of the row and its address, at rows a power of two apart. Along a
+ * Hilbert curve rows mean nothing: each row of squares is labelled with its first frame.
+ */
+export function drawRowLabels(ctx: CanvasRenderingContext2D, view: View, geom: GridLayout, width: number, height: number): void {
+  if (geom instanceof HilbertLayout) return drawSquareLabels(ctx, view, geom, width, height);
   const step = labelStep(view.cellPx, LABEL_SPACING_PX);
   const firstRow = Math.max(0, Math.floor(view.originY / step) * step);
   const lastRow = Math.min(geom.rows - 1, Math.ceil(view.originY + height / view.cellPx));
@@ -55,8 +60,31 @@ export function drawRowLabels(ctx: CanvasRenderingContext2D, view: View, geom: G
   }
 }
 
-/** Column offsets within a row: "+0x100" every few cells, with ticks. */
-export function drawRuler(ctx: CanvasRenderingContext2D, view: View, geom: GridGeometry, width: number, height: number): void {
+function drawSquareLabels(ctx: CanvasRenderingContext2D, view: View, layout: HilbertLayout, width: number, height: number): void {
+  ctx.font = LABEL_FONT;
+  ctx.textAlign = 'right';
+  ctx.textBaseline = 'top';
+  const addrX = width - 8;
+  const gfnX = addrX - 92;
+  for (let sq = 0; sq < layout.squareRows; sq++) {
+    const top = (sq * layout.side - view.originY) * view.cellPx;
+    if (top > height || top + layout.side * view.cellPx < 0) continue;
+    const gfn = sq * layout.across * layout.framesPerSquare;
+    if (gfn >= layout.frames) break;
+    const y = Math.max(2, top + 2);
+    ctx.fillStyle = TICK;
+    ctx.fillRect(width - 4, Math.round(top), 4, 1);
+    ctx.fillStyle = TEXT;
+    ctx.fillText(formatGfn(gfn, layout.frames), gfnX, y);
+    ctx.fillStyle = TEXT_DIM;
+    ctx.fillText(formatAddress(gfn, layout.frames), addrX, y);
+    ctx.fillText('hilbert', gfnX, y + 14);
+  }
+}
+
+/** Column offsets within a row: "+0x100" every few cells, with ticks (Hilbert: each square's first frame). */
+export function drawRuler(ctx: CanvasRenderingContext2D, view: View, geom: GridLayout, width: number, height: number): void {
+  if (geom instanceof HilbertLayout) return drawSquareRuler(ctx, view, geom, width, height);
   const step = labelStep(view.cellPx, RULER_SPACING_PX);
   const firstCol = Math.max(0, Math.floor(view.originX / step) * step);
   const lastCol = Math.min(geom.cols, Math.ceil(view.originX + width / view.cellPx));
@@ -73,6 +101,20 @@ export function drawRuler(ctx: CanvasRenderingContext2D, view: View, geom: GridG
   }
 }
 
+function drawSquareRuler(ctx: CanvasRenderingContext2D, view: View, layout: HilbertLayout, width: number, height: number): void {
+  ctx.font = LABEL_FONT;
+  ctx.textBaseline = 'middle';
+  ctx.textAlign = 'left';
+  for (let q = 0; q < layout.across; q++) {
+    const x = Math.round((q * layout.side - view.originX) * view.cellPx);
+    if (x > width || x + layout.side * view.cellPx < 0) continue;
+    ctx.fillStyle = TICK;
+    ctx.fillRect(x, height - 6, 1, 6);
+    ctx.fillStyle = TEXT;
+    ctx.fillText(`+${hex(q * layout.framesPerSquare)}`, Math.max(x, 0) + 3, height / 2 - 1);
+  }
+}
+
 export interface OverlayState {
   selectedGfn: number | null;
   hoverGfn: number | null;
@@ -82,15 +124,22 @@ export interface OverlayState {
   box: { from: Point; to: Point } | null;
 }
 
-/** The frames in view, as a gfn range (whole rows: callers still check the columns). */
-export function visibleGfns(view: View, geom: GridGeometry, height: number): { first: number; last: number } {
+/**
+ * The frames that may be in view, as a gfn range: whole rows, or along a Hilbert curve the
+ * squares of the rows in view (callers still check where each frame lands).
+ */
+export function visibleGfns(view: View, geom: GridLayout, height: number): { first: number; last: number } {
   const row0 = Math.max(0, Math.floor(view.originY));
   const row1 = Math.min(geom.rows - 1, Math.ceil(view.originY + height / view.cellPx));
+  if (geom instanceof HilbertLayout) {
+    const perRow = geom.across * geom.framesPerSquare;
+    return { first: Math.floor(row0 / geom.side) * perRow, last: Math.min(geom.frames - 1, (Math.floor(row1 / geom.side) + 1) * perRow - 1) };
+  }
   return { first: row0 * geom.cols, last: Math.min(geom.frames - 1, (row1 + 1) * geom.cols - 1) };
 }
 
 /** A diamond around each frame with a search hit, wide enough to see at any zoom. */
-export function drawHits(ctx: CanvasRenderingContext2D, view: View, geom: GridGeometry, width: number, height: number,
+export function drawHits(ctx: CanvasRenderingContext2D, view: View, geom: GridLayout, width: number, height: number,
   hits: readonly number[]): void {
   if (hits.length === 0) return;
   const size = view.cellPx;
@@ -116,9 +165,10 @@ export function drawHits(ctx: CanvasRenderingContext2D, view: View, geom: GridGe
 }
 
 /** Search hits, selection ring, hover outline and the box being dragged. */
-export function drawOverlay(ctx: CanvasRenderingContext2D, view: View, geom: GridGeometry, width: number, height: number,
+export function drawOverlay(ctx: CanvasRenderingContext2D, view: View, geom: GridLayout, width: number, height: number,
   state: OverlayState): void {
   const size = view.cellPx;
+  if (geom instanceof HilbertLayout) drawSquareEdges(ctx, view, geom, width, height);
   drawHits(ctx, view, geom, width, height, state.hits);
   if (state.hoverGfn !== null && size >= 4) {
     const o = cellOrigin(view, geom, state.hoverGfn);
@@ -163,4 +213,27 @@ export function drawOverlay(ctx: CanvasRenderingContext2D, view: View, geom: Gri
     ctx.strokeRect(x + 0.5, y + 0.5, w, h);
     ctx.setLineDash([]);
   }
+}
+
+/** Faint lines between the Hilbert squares: where the curve jumps from one row of squares to the next. */
+function drawSquareEdges(ctx: CanvasRenderingContext2D, view: View, layout: HilbertLayout, width: number, height: number): void {
+  if (layout.across === 1 && layout.squareRows === 1) return;
+  ctx.strokeStyle = 'rgba(255,255,255,0.18)';
+  ctx.lineWidth = 1;
+  ctx.beginPath();
+  for (let q = 1; q < layout.across; q++) {
+    const x = Math.round((q * layout.side - view.originX) * view.cellPx) + 0.5;
+    if (x >= 0 && x <= width) {
+      ctx.moveTo(x, 0);
+      ctx.lineTo(x, height);
+    }
+  }
+  for (let r = 1; r < layout.squareRows; r++) {
+    const y = Math.round((r * layout.side - view.originY) * view.cellPx) + 0.5;
+    if (y >= 0 && y <= height) {
+      ctx.moveTo(0, y);
+      ctx.lineTo(width, y);
+    }
+  }
+  ctx.stroke();
 }

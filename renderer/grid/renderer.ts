@@ -1,11 +1,12 @@
 /** What a grid renderer draws from, and the two renderers' common face. */
-import type { Aggregation, StatusPyramid } from './status-pyramid';
+import type { FramePyramid, Shading } from './frame-pyramid';
 import type { GfnRange, View } from './view-math';
 
 export type RendererKind = 'webgl2' | '2d';
 
 export interface DrawInput {
-  pyramid: StatusPyramid;
+  /** The codes, layout, aggregated levels and highlight to draw. */
+  pyramid: FramePyramid;
   /** In CSS pixels; the renderer scales by dpr. */
   view: View;
   dpr: number;
@@ -14,8 +15,8 @@ export interface DrawInput {
   height: number;
   /** Frames to tint (a box selection), or null. */
   range: GfnRange | null;
-  /** What a zoomed-out pixel shows: the block's most notable status, or its most common. */
-  aggregation: Aggregation;
+  /** How a pixel holding several frames is coloured: their mix, or their most notable code. */
+  shading: Shading;
 }
 
 export interface GridRenderer {

@@ -1,9 +1,12 @@
 /**
- * Geometry of the frame grid, pure so that node tests check it: frames laid out row after
- * row, `cols` frames per row, drawn as square cells of `cellPx` CSS pixels. A View says which
- * grid coordinate (in cells, fractional) sits at the viewport's top-left corner; pan and zoom
- * change only the View, never the frames.
+ * The camera over the frame grid, pure so that node tests check it: the grid is `cols` x
+ * `rows` square cells of `cellPx` CSS pixels, each holding a frame where the layout
+ * (layout.ts) puts one. A View says which grid coordinate (in cells, fractional) sits at the
+ * viewport's top-left corner; pan and zoom change only the View, never the layout.
  */
+import { type GridLayout, HilbertLayout, RowsLayout, hilbertIndex } from './layout';
+
+export type { GridLayout } from './layout';
 
 /** Closest zoom: a cell this many CSS pixels wide. */
 export const MAX_CELL_PX = 40;
@@ -11,17 +14,17 @@ export const MAX_CELL_PX = 40;
 export const FAR_CELL_PX = 1 / 16;
 /** Cells at least this many device pixels wide get a gap so that single frames stand out. */
 export const GRID_LINE_MIN_CELL_PX = 6;
-export const FRAMES_PER_ROW_CHOICES = [256, 512, 1024, 2048, 4096] as const;
-/** 512 frames of 4 KiB: one row is 2 MiB, a superpage. */
+/** Address-aligned rows: 512 frames of 4 KiB are 2 MiB (a superpage) a row, 4096 are 16 MiB. */
+export const FRAMES_PER_ROW_CHOICES = [256, 512, 1024, 2048, 4096, 8192, 16384] as const;
 export const DEFAULT_FRAMES_PER_ROW = 512;
 /** The smallest viewport (device pixels) the farthest zoom must still fit a domain into. */
 const MIN_FIT_PX = 64;
 /** Zoom levels the aggregated pyramid always has: enough for FAR_CELL_PX. */
 const MIN_PYRAMID_LEVELS = 4;
 
+/** What the camera needs of a layout: how many cells across and down. */
 export interface GridGeometry {
   frames: number;
-  /** Frames per row. */
   cols: number;
   rows: number;
 }
@@ -50,14 +53,19 @@ export interface GfnRange {
   last: number;
 }
 
-export function gridGeometry(frames: number, cols: number): GridGeometry {
-  return { frames, cols, rows: Math.max(1, Math.ceil(frames / cols)) };
+/** Rows of `cols` frames: the address-aligned layout. */
+export function gridGeometry(frames: number, cols: number): RowsLayout {
+  return new RowsLayout(frames, cols);
 }
 
-/** Levels of the aggregated pyramid: level k holds blocks of 2^k x 2^k cells. */
-export function pyramidLevels(geom: GridGeometry): number {
+/**
+ * Levels of the aggregated pyramid: level k holds blocks of 2^k x 2^k cells. Along a Hilbert
+ * curve a block must lie inside one square, so there are at most as many as its order.
+ */
+export function pyramidLevels(geom: GridGeometry | GridLayout): number {
   const extent = Math.max(geom.rows, geom.cols);
-  return Math.max(MIN_PYRAMID_LEVELS, Math.ceil(Math.log2(Math.max(1, extent / MIN_FIT_PX))));
+  const levels = Math.max(MIN_PYRAMID_LEVELS, Math.ceil(Math.log2(Math.max(1, extent / MIN_FIT_PX))));
+  return geom instanceof HilbertLayout ? Math.min(levels, geom.order) : levels;
 }
 
 /** Cell size at which the whole domain fits the viewport. */
@@ -130,34 +138,26 @@ export function gridPoint(view: View, x: number, y: number): Point {
 }
 
 /** The frame under a viewport point, or null off the grid. */
-export function gfnAtPoint(view: View, geom: GridGeometry, x: number, y: number): number | null {
+export function gfnAtPoint(view: View, layout: GridLayout, x: number, y: number): number | null {
   const p = gridPoint(view, x, y);
-  const col = Math.floor(p.x);
-  const row = Math.floor(p.y);
-  if (col < 0 || row < 0 || col >= geom.cols || row >= geom.rows) return null;
-  const gfn = row * geom.cols + col;
-  return gfn < geom.frames ? gfn : null;
-}
-
-export function cellOf(geom: GridGeometry, gfn: number): { col: number; row: number } {
-  return { col: gfn % geom.cols, row: Math.floor(gfn / geom.cols) };
+  return layout.gfnAt(Math.floor(p.x), Math.floor(p.y));
 }
 
 /** Top-left corner of a frame's cell in viewport pixels. */
-export function cellOrigin(view: View, geom: GridGeometry, gfn: number): Point {
-  const { col, row } = cellOf(geom, gfn);
+export function cellOrigin(view: View, layout: GridLayout, gfn: number): Point {
+  const { col, row } = layout.cellOf(gfn);
   return { x: (col - view.originX) * view.cellPx, y: (row - view.originY) * view.cellPx };
 }
 
 /** Centre of a frame's cell in viewport pixels. */
-export function cellCenter(view: View, geom: GridGeometry, gfn: number): Point {
-  const o = cellOrigin(view, geom, gfn);
+export function cellCenter(view: View, layout: GridLayout, gfn: number): Point {
+  const o = cellOrigin(view, layout, gfn);
   return { x: o.x + view.cellPx / 2, y: o.y + view.cellPx / 2 };
 }
 
 /** Puts a frame's cell at the centre of the viewport. */
-export function centerOn(view: View, geom: GridGeometry, vp: Viewport, gfn: number): View {
-  const { col, row } = cellOf(geom, gfn);
+export function centerOn(view: View, layout: GridLayout, vp: Viewport, gfn: number): View {
+  const { col, row } = layout.cellOf(gfn);
   const half = 0.5;
   return clampView(
     {
@@ -165,7 +165,7 @@ export function centerOn(view: View, geom: GridGeometry, vp: Viewport, gfn: numb
       originX: col + half - vp.width / 2 / view.cellPx,
       originY: row + half - vp.height / 2 / view.cellPx,
     },
-    geom,
+    layout,
     vp,
   );
 }
@@ -174,12 +174,12 @@ export function centerOn(view: View, geom: GridGeometry, vp: Viewport, gfn: numb
  * The view that shows a frame's cell whole and at least `minCell` pixels wide: unchanged when
  * it already is, else zoomed in as needed and centred on it.
  */
-export function revealGfn(view: View, geom: GridGeometry, vp: Viewport, gfn: number, minCell = 0): View {
-  const zoomed = view.cellPx < minCell ? clampView({ ...view, cellPx: minCell }, geom, vp) : view;
-  const o = cellOrigin(zoomed, geom, gfn);
+export function revealGfn(view: View, layout: GridLayout, vp: Viewport, gfn: number, minCell = 0): View {
+  const zoomed = view.cellPx < minCell ? clampView({ ...view, cellPx: minCell }, layout, vp) : view;
+  const o = cellOrigin(zoomed, layout, gfn);
   const inside = o.x >= 0 && o.y >= 0 && o.x + zoomed.cellPx <= vp.width && o.y + zoomed.cellPx <= vp.height;
   if (inside && zoomed === view) return view;
-  return centerOn(zoomed, geom, vp, gfn);
+  return centerOn(zoomed, layout, vp, gfn);
 }
 
 /**
@@ -199,17 +199,81 @@ export function labelStep(cellPx: number, minSpacingPx: number): number {
 }
 
 /**
- * Frames a box selection covers, in reading order: from the box's top-left cell to its
- * bottom-right cell (a scan takes one contiguous range), clipped to the domain.
+ * Frames a box selection covers: a scan takes one contiguous range, so the range from the
+ * box's first frame to its last, clipped to the domain. With rows, that is reading order from
+ * the top-left cell to the bottom-right one; along a Hilbert curve, the smallest and largest
+ * index of any cell in the box.
  */
-export function boxRange(geom: GridGeometry, a: Point, b: Point): GfnRange | null {
-  const clampCol = (x: number) => Math.min(geom.cols - 1, Math.max(0, Math.floor(x)));
-  const clampRow = (y: number) => Math.min(geom.rows - 1, Math.max(0, Math.floor(y)));
+export function boxRange(layout: GridLayout, a: Point, b: Point): GfnRange | null {
+  const clampCol = (x: number) => Math.min(layout.cols - 1, Math.max(0, Math.floor(x)));
+  const clampRow = (y: number) => Math.min(layout.rows - 1, Math.max(0, Math.floor(y)));
   const c0 = clampCol(Math.min(a.x, b.x));
   const c1 = clampCol(Math.max(a.x, b.x));
   const r0 = clampRow(Math.min(a.y, b.y));
   const r1 = clampRow(Math.max(a.y, b.y));
-  const first = r0 * geom.cols + c0;
-  const last = Math.min(geom.frames - 1, r1 * geom.cols + c1);
+  if (layout instanceof HilbertLayout) return hilbertBoxRange(layout, c0, r0, c1, r1);
+  const first = r0 * layout.cols + c0;
+  const last = Math.min(layout.frames - 1, r1 * layout.cols + c1);
   return first <= last ? { first, last } : null;
 }
+
+/** Quadrant bits and digit order of the Hilbert state machine (see hilbertIndex). */
+const DIGIT_BITS: ReadonlyArray<readonly [number, number]> = [[0, 0], [0, 1], [1, 1], [1, 0]];
+
+/**
+ * Smallest (or largest) curve index of a cell inside [x0, x1] x [y0, y1] of one square: walk
+ * down the quadrants, at each level taking the first (last) one in curve order that meets the
+ * box. Each quadrant that meets it holds a cell of it, so the walk never backtracks.
+ */
+function hilbertExtreme(order: number, x0: number, y0: number, x1: number, y1: number, largest: boolean): number {
+  let d = 0;
+  let flip = 0;
+  let swap = 0;
+  let ox = 0;
+  let oy = 0;
+  for (let level = order - 1; level >= 0; level--) {
+    const half = 2 ** level;
+    for (let k = 0; k < 4; k++) {
+      const digit = largest ? 3 - k : k;
+      let [rx, ry] = DIGIT_BITS[digit];
+      const tx = rx;
+      const ty = ry;
+      if (swap) [rx, ry] = [ry, rx];
+      const cx = ox + (rx ^ flip) * half;
+      const cy = oy + (ry ^ flip) * half;
+      if (cx > x1 || cy > y1 || cx + half - 1 < x0 || cy + half - 1 < y0) continue;
+      d = d * 4 + digit;
+      if (ty === 0) {
+        flip ^= tx;
+        swap ^= 1;
+      }
+      ox = cx;
+      oy = cy;
+      break;
+    }
+  }
+  return d;
+}
+
+function hilbertBoxRange(layout: HilbertLayout, c0: number, r0: number, c1: number, r1: number): GfnRange | null {
+  const side = layout.side;
+  const squares = Math.ceil(layout.frames / layout.framesPerSquare);
+  let first: number | null = null;
+  let last: number | null = null;
+  for (let q = 0; q < squares; q++) {
+    const sx = (q % layout.across) * side;
+    const sy = Math.floor(q / layout.across) * side;
+    const x0 = Math.max(c0, sx);
+    const y0 = Math.max(r0, sy);
+    const x1 = Math.min(c1, sx + side - 1);
+    const y1 = Math.min(r1, sy + side - 1);
+    if (x0 > x1 || y0 > y1) continue;
+    const base = q * layout.framesPerSquare;
+    first ??= base + hilbertExtreme(layout.order, x0 - sx, y0 - sy, x1 - sx, y1 - sy, false);
+    last = base + hilbertExtreme(layout.order, x0 - sx, y0 - sy, x1 - sx, y1 - sy, true);
+  }
+  if (first === null || last === null || first >= layout.frames) return null;
+  return { first, last: Math.min(layout.frames - 1, last) };
+}
+
+export { hilbertIndex };

@@ -1,17 +1,20 @@
 /**
- * The frame grid on the GPU (WebGL2). Frame codes live in an R8UI texture, 4096 texels per
- * row, as many rows as needed (16.8 M frames: 4096 x 4112); each pyramid level has its own.
+ * The frame grid on the GPU (WebGL2). The frame codes live in an R8UI texture, 4096 texels per
+ * row, their change marks in another of the same shape; each stored pyramid level
+ * (frame-pyramid.ts) has textures for its mix (RGBA8), most notable code, marks and highlight.
  * A level too tall for MAX_TEXTURE_SIZE goes into a 2D array texture of 1024-row layers
- * instead, so a guest of any size fits. One fullscreen quad is drawn: its fragment shader maps
- * each pixel through the view uniforms to a cell, fetches the cell's code (texelFetch) and
- * looks its colour up in a 256x1 palette texture. Pan and zoom change only uniforms; a chunk
- * re-uploads only the texel rows it touched (texSubImage2D), and only for the level being
- * drawn, the others catching up when next used. The change marks of each level ride along in
- * textures of the same shape, and the shader draws them over the cells (see MARK_STYLE).
+ * instead, so a guest of any size fits. One fullscreen quad is drawn: its fragment shader
+ * maps each pixel through the view uniforms to a cell, finds the cell's frame (rows) or its
+ * index along the Hilbert curve, and colours it as the 2D renderer does (canvas2d-renderer.ts):
+ * level 0 the frame's code, level 1 the mix of its block of four, level 2 up the pyramid's
+ * entry. Pan and zoom change only uniforms; a chunk re-uploads only the texel rows it touched
+ * (texSubImage2D), and only for the level being drawn, the others catching up when next used.
  */
-import { GRID_COLORS, MARK_STYLE, RANGE_TINT, paletteRgba, parseHex } from './palette';
+import { MARK_PAGE_FRAMES } from '../store/change-marks';
+import { FIRST_STORED_LEVEL, type FramePyramid, type Layer } from './frame-pyramid';
+import { HilbertLayout } from './layout';
+import { DIM_AMOUNT, GRID_COLORS, MARK_STYLE, RANGE_TINT, paletteRgba, parseHex } from './palette';
 import type { DrawInput, GridRenderer } from './renderer';
-import type { Layer, StatusPyramid } from './status-pyramid';
 import { GRID_LINE_MIN_CELL_PX, aggregationLevel } from './view-math';
 
 /** Texels per texture row; a power of two so the shader splits an index with a shift and a mask. */
@@ -31,86 +34,184 @@ void main() {
   gl_Position = vec4(p * 2.0 - 1.0, 0.0, 1.0);
 }`;
 
-/** The fragment shader, reading a plain 2D texture or (array) a 2D array texture. */
+/** The fragment shader, reading plain 2D textures or (array) 2D array textures. */
 function fragmentShader(array: boolean): string {
-  const sampler = array ? 'usampler2DArray' : 'usampler2D';
-  const fetchFrom = (tex: string) => array
-    ? `texelFetch(${tex}, ivec3(index & TEX_MASK, texRow & ((1 << uLayerShift) - 1), texRow >> uLayerShift), 0).r`
-    : `texelFetch(${tex}, ivec2(index & TEX_MASK, texRow), 0).r`;
+  const u = array ? 'usampler2DArray' : 'usampler2D';
+  const f = array ? 'sampler2DArray' : 'sampler2D';
+  const at = (index: string) => array
+    ? `ivec3(${index} & TEX_MASK, (${index} >> TEX_SHIFT) & ((1 << uLayerShift) - 1), (${index} >> TEX_SHIFT) >> uLayerShift)`
+    : `ivec2(${index} & TEX_MASK, ${index} >> TEX_SHIFT)`;
   return `#version 300 es
 precision highp float;
 precision highp int;
-precision highp ${sampler};
+precision highp usampler2D;
+precision highp ${u};
+precision highp ${f};
 
 #define TEX_SHIFT ${TEX_SHIFT}
 #define TEX_MASK ${TEX_WIDTH - 1}
+#define NO_MARK 255u
 
-uniform ${sampler} uCodes;        // the level being drawn, ${TEX_WIDTH} texels per row
-uniform ${sampler} uMarks;        // its change marks: 255 = not marked
-uniform sampler2D uPalette;       // 256 x 1, one colour per code
-uniform float uCanvasHeight;      // device pixels
-uniform float uInvCellPx;         // cells per device pixel
-uniform float uCellPx;            // device pixels per cell
-uniform ivec2 uOriginInt;         // grid cell at the canvas's top-left corner...
-uniform vec2 uOriginFrac;         // ...and the fraction of it that is scrolled off
-uniform int uCols;                // frames per row
-uniform int uRows;
+uniform ${u} uCodes;            // level 0: one code per frame
+uniform ${u} uMarks0;           // level 0: the code a frame changed from, 255 = not marked
+uniform ${f} uMix;              // stored level: RGBA mix of the block
+uniform ${u} uNotable;          // stored level: most notable code
+uniform ${u} uMarks;            // stored level: 0 = a frame of the block is marked
+uniform ${u} uHighlight;        // stored level: most notable highlighted code, 255 = none
+uniform sampler2D uPalette;     // 256 x 1; alpha 1 where the highlight takes the code
+uniform int uLayerShift;        // array textures: log2 of the texel rows per layer
+uniform float uCanvasHeight;    // device pixels
+uniform float uInvCellPx;       // cells per device pixel
+uniform float uCellPx;          // device pixels per cell
+uniform ivec2 uOriginInt;       // grid cell at the canvas's top-left corner...
+uniform vec2 uOriginFrac;       // ...and the fraction of it that is scrolled off
+uniform int uCols;              // cells across
+uniform int uRows;              // cells down
 uniform int uFrames;
-uniform int uShift;               // level: blocks of 2^uShift x 2^uShift cells
-uniform int uLevelCols;           // blocks per row at this level
-uniform int uLayerShift;          // array textures: log2 of the texel rows per layer
-uniform ivec2 uRange;             // tinted frames, first..last (first > last: none)
+uniform int uHilbert;           // 0: rows; 1: Hilbert squares of 2^uOrder cells, uAcross a row
+uniform int uOrder;
+uniform int uAcross;
+uniform int uLevel;             // blocks of 2^uLevel x 2^uLevel cells
+uniform int uLevelCols;         // stored level: blocks per row (rows layout)
+uniform int uProportional;
+uniform int uHasHighlight;
+uniform ivec2 uRange;           // tinted frames, first..last (first > last: none)
 uniform vec3 uBackground;
 uniform vec3 uTint;
 uniform float uTintAmount;
-uniform float uGapPx;             // gap between cells (0 when zoomed out)
+uniform float uDimAmount;
+uniform float uGapPx;           // gap between cells (0 when zoomed out)
 uniform vec3 uMarkColor;
-uniform float uMarkFillBelowPx;   // cells narrower than this are filled when marked
-uniform float uMarkRingFromPx;    // cells at least this wide get a ring, narrower ones a dot
+uniform float uMarkFillBelowPx; // cells narrower than this are filled when marked
+uniform float uMarkRingFromPx;  // cells at least this wide get a ring, narrower ones a dot
 
 out vec4 outColor;
+
+int hilbertIndex(int order, int x, int y) {
+  int d = 0;
+  int flip = 0;
+  int swapped = 0;
+  for (int level = 25; level >= 0; level--) {
+    if (level >= order) continue;
+    int rx = ((x >> level) & 1) ^ flip;
+    int ry = ((y >> level) & 1) ^ flip;
+    if (swapped == 1) { int t = rx; rx = ry; ry = t; }
+    d = d * 4 + ((3 * rx) ^ ry);
+    if (ry == 0) { flip ^= rx; swapped ^= 1; }
+  }
+  return d;
+}
+
+uint code0(int gfn) { return texelFetch(uCodes, ${at('gfn')}, 0).r; }
+uint mark0(int gfn) { return texelFetch(uMarks0, ${at('gfn')}, 0).r; }
+vec4 paletteOf(uint code) { return texelFetch(uPalette, ivec2(int(code), 0), 0); }
+vec3 dim(vec3 c) { return uHasHighlight == 1 ? mix(c, uBackground, uDimAmount) : c; }
+
+// The rank of a code for "most notable" (frame-codes.ts codePriority and CODE_RANK).
+int priority(uint code) {
+  int p = 3;
+  if (code == 255u) p = 0;
+  else if (code == 0u) p = 1;
+  else if (code == 22u || code == 252u || code == 253u || code == 254u) p = 2;
+  else if (code == 2u) p = 4;
+  return p * 256 + (255 - int(code));
+}
 
 void main() {
   vec2 p = vec2(gl_FragCoord.x, uCanvasHeight - gl_FragCoord.y);
   vec2 g = p * uInvCellPx + uOriginFrac;
   vec2 gi = floor(g);
   ivec2 cell = ivec2(gi) + uOriginInt;
-  int gfn = cell.y * uCols + cell.x;
-  // Off the grid, or past the last frame of a partial last row. (The scissor keeps most
-  // off-grid pixels from running at all.)
-  if (cell.x < 0 || cell.y < 0 || cell.x >= uCols || gfn >= uFrames) {
-    outColor = vec4(uBackground, 1.0);
-    return;
+  if (cell.x < 0 || cell.y < 0 || cell.x >= uCols || cell.y >= uRows) { outColor = vec4(uBackground, 1.0); return; }
+  // The block under the pixel: its first frame (rows: the cell's own frame) and its index.
+  int gfn;
+  int index;
+  int first;
+  int blockFrames = 1 << (2 * uLevel);
+  if (uHilbert == 1) {
+    int side = 1 << uOrder;
+    int qx = cell.x >> uOrder;
+    int qy = cell.y >> uOrder;
+    int q = qy * uAcross + qx;
+    int sub = uOrder - uLevel;
+    index = (q << (2 * sub)) + hilbertIndex(sub, (cell.x & (side - 1)) >> uLevel, (cell.y & (side - 1)) >> uLevel);
+    first = index << (2 * uLevel);
+    gfn = first;
+    if (first >= uFrames) { outColor = vec4(uBackground, 1.0); return; }
+  } else {
+    gfn = cell.y * uCols + cell.x;
+    if (gfn >= uFrames) { outColor = vec4(uBackground, 1.0); return; }
+    index = (cell.y >> uLevel) * uLevelCols + (cell.x >> uLevel);
+    first = gfn;
+    blockFrames = 1;
   }
-  int index = (cell.y >> uShift) * uLevelCols + (cell.x >> uShift);
-  int texRow = index >> TEX_SHIFT;
-  uint code = ${fetchFrom('uCodes')};
-  vec3 color = texelFetch(uPalette, ivec2(int(code), 0), 0).rgb;
-  if (gfn >= uRange.x && gfn <= uRange.y) color = mix(color, uTint, uTintAmount);
-  vec2 f = (g - gi) * uCellPx;    // where in its cell the pixel is, device pixels
-  uint mark = ${fetchFrom('uMarks')};
-  if (mark != 255u) {
-    if (uCellPx < uMarkFillBelowPx) {
-      color = uMarkColor;
-    } else {
-      // Distance from the edge of the cell's visible square (the gap is its top and left).
-      float d = min(min(f.x - uGapPx, f.y - uGapPx), min(uCellPx - f.x, uCellPx - f.y));
-      float side = uCellPx - uGapPx;
-      if (uCellPx >= uMarkRingFromPx) {
-        if (d >= 0.0 && d < max(1.0, floor(side / 5.0))) color = uMarkColor;
-      } else if (d >= floor(side / 4.0)) {
-        color = uMarkColor;
+
+  vec3 color;
+  bool marked = false;
+  vec2 f = (g - gi) * uCellPx;   // where in its cell the pixel is, device pixels
+  if (uLevel == 0) {
+    uint code = code0(gfn);
+    vec4 c = paletteOf(code);
+    color = c.a > 0.5 ? c.rgb : dim(c.rgb);
+    if (gfn >= uRange.x && gfn <= uRange.y) color = mix(color, uTint, uTintAmount);
+    if (mark0(gfn) != NO_MARK) {
+      if (uCellPx < uMarkFillBelowPx) {
+        marked = true;
+      } else {
+        float d = min(min(f.x - uGapPx, f.y - uGapPx), min(uCellPx - f.x, uCellPx - f.y));
+        float side = uCellPx - uGapPx;
+        if (uCellPx >= uMarkRingFromPx) marked = d >= 0.0 && d < max(1.0, floor(side / 5.0));
+        else marked = d >= floor(side / 4.0);
       }
     }
+    if (uGapPx > 0.0 && (f.x < uGapPx || f.y < uGapPx)) color = mix(color, uBackground, 0.8);
+  } else if (uLevel == 1) {
+    // four frames: along the curve 4i..4i+3, or the 2 x 2 cells of the rows layout
+    int g0; int g1; int g2; int g3;
+    if (uHilbert == 1) {
+      g0 = 4 * index; g1 = g0 + 1; g2 = g0 + 2; g3 = g0 + 3;
+    } else {
+      int c = (cell.x >> 1) << 1;
+      int top = ((cell.y >> 1) << 1) * uCols + c;
+      g0 = top;
+      g1 = c + 1 < uCols ? top + 1 : -1;
+      g2 = top + uCols;
+      g3 = c + 1 < uCols ? top + uCols + 1 : -1;
+    }
+    int gs[4] = int[4](g0, g1, g2, g3);
+    vec3 sum = vec3(0.0);
+    float n = 0.0;
+    uint best = 255u;
+    uint bestHl = 255u;
+    for (int k = 0; k < 4; k++) {
+      int x = gs[k];
+      if (x < 0 || x >= uFrames) continue;
+      uint code = code0(x);
+      vec4 c = paletteOf(code);
+      sum += c.rgb;
+      n += 1.0;
+      if (best == 255u || priority(code) > priority(best)) best = code;
+      if (uHasHighlight == 1 && c.a > 0.5 && (bestHl == 255u || priority(code) > priority(bestHl))) bestHl = code;
+      if (mark0(x) != NO_MARK) marked = true;
+    }
+    if (bestHl != 255u) color = paletteOf(bestHl).rgb;
+    else color = dim(uProportional == 1 ? sum / n : paletteOf(best).rgb);
+  } else {
+    marked = texelFetch(uMarks, ${at('index')}, 0).r != NO_MARK;
+    uint h = uHasHighlight == 1 ? texelFetch(uHighlight, ${at('index')}, 0).r : 255u;
+    if (h != 255u) color = paletteOf(h).rgb;
+    else color = dim(uProportional == 1 ? texelFetch(uMix, ${at('index')}, 0).rgb : paletteOf(texelFetch(uNotable, ${at('index')}, 0).r).rgb);
   }
-  if (uGapPx > 0.0 && (f.x < uGapPx || f.y < uGapPx)) color = mix(color, uBackground, 0.8);
+  if (uLevel > 0 && first <= uRange.y && first + blockFrames - 1 >= uRange.x) color = mix(color, uTint, uTintAmount);
+  if (marked) color = uMarkColor;
   outColor = vec4(color, 1.0);
 }`;
 }
 
 const UNIFORMS = [
-  'uCodes', 'uMarks', 'uPalette', 'uCanvasHeight', 'uInvCellPx', 'uCellPx', 'uOriginInt', 'uOriginFrac', 'uCols', 'uFrames',
-  'uShift', 'uLevelCols', 'uLayerShift', 'uRange', 'uBackground', 'uTint', 'uTintAmount', 'uGapPx', 'uMarkColor',
+  'uCodes', 'uMarks0', 'uMix', 'uNotable', 'uMarks', 'uHighlight', 'uPalette', 'uLayerShift', 'uCanvasHeight', 'uInvCellPx',
+  'uCellPx', 'uOriginInt', 'uOriginFrac', 'uCols', 'uRows', 'uFrames', 'uHilbert', 'uOrder', 'uAcross', 'uLevel', 'uLevelCols',
+  'uProportional', 'uHasHighlight', 'uRange', 'uBackground', 'uTint', 'uTintAmount', 'uDimAmount', 'uGapPx', 'uMarkColor',
   'uMarkFillBelowPx', 'uMarkRingFromPx',
 ] as const;
 type UniformName = (typeof UNIFORMS)[number];
@@ -128,7 +229,12 @@ interface LevelTexture {
   layerShift: number;
   /** Texel rows per layer (all of them for a plain 2D texture). */
   layerRows: number;
+  /** Bytes per texel: 1 (R8UI) or 4 (RGBA8). */
+  texelBytes: number;
 }
+
+/** What the renderer keeps a texture of: the codes and marks of level 0, or a stored level's layer. */
+type TextureKey = 'codes' | 'marks0' | Layer;
 
 const BACKGROUND_RGB = parseHex(GRID_COLORS.background).map((c) => c / 255);
 const TINT_RGB = parseHex(GRID_COLORS.highlight).map((c) => c / 255);
@@ -165,16 +271,22 @@ export class WebGlGridRenderer implements GridRenderer {
   readonly kind = 'webgl2';
   lastLevel = 0;
   private readonly plain: GridProgram;
-  /** Built when a level first needs an array texture. */
+  /** Built when the codes need array textures. */
   private layered: GridProgram | null = null;
   private readonly vao: WebGLVertexArrayObject;
   private readonly palette: WebGLTexture;
   private readonly maxTextureRows: number;
-  private pyramid: StatusPyramid | null = null;
-  /** Textures per layer and level; level 0 (the codes) lives under 'notable' only. */
-  private textures: Record<Layer, (LevelTexture | null)[]> = { notable: [], common: [], marks: [] };
+  private pyramid: FramePyramid | null = null;
+  /** The highlight the palette's alpha was last set for. */
+  private paletteHighlight: Uint8Array | null | undefined = undefined;
+  /** Textures per key and level (level 0 for codes and marks0). */
+  private textures = new Map<string, LevelTexture>();
+  /** A 1x1 texture bound where a level has no such layer. */
+  private readonly empty: { u8: WebGLTexture; rgba: WebGLTexture; u8Array: WebGLTexture; rgbaArray: WebGLTexture };
   /** Scratch for the last, partial texel row of a level. */
-  private readonly tailRow = new Uint8Array(TEX_WIDTH);
+  private readonly tailRow = new Uint8Array(TEX_WIDTH * 4);
+  /** A page of "not marked", for the parts of the marks that have no page. */
+  private readonly unmarked = new Uint8Array(MARK_PAGE_FRAMES).fill(255);
 
   /** Throws when the shaders do not build: the caller falls back to 2D. */
   constructor(private readonly gl: WebGL2RenderingContext) {
@@ -184,9 +296,24 @@ export class WebGlGridRenderer implements GridRenderer {
     this.palette = gl.createTexture()!;
     gl.bindTexture(gl.TEXTURE_2D, this.palette);
     gl.texStorage2D(gl.TEXTURE_2D, 1, gl.RGBA8, 256, 1);
-    gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
-    gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, 256, 1, gl.RGBA, gl.UNSIGNED_BYTE, paletteRgba());
     this.setNearest(gl.TEXTURE_2D);
+    const one = (target: number, format: number, type: number, internal: number, data: Uint8Array) => {
+      const t = gl.createTexture()!;
+      gl.bindTexture(target, t);
+      gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
+      if (target === gl.TEXTURE_2D) gl.texImage2D(target, 0, internal, 1, 1, 0, format, type, data);
+      else gl.texImage3D(target, 0, internal, 1, 1, 1, 0, format, type, data);
+      this.setNearest(target);
+      return t;
+    };
+    const u8 = Uint8Array.of(255);
+    const rgba = Uint8Array.of(0, 0, 0, 255);
+    this.empty = {
+      u8: one(gl.TEXTURE_2D, gl.RED_INTEGER, gl.UNSIGNED_BYTE, gl.R8UI, u8),
+      rgba: one(gl.TEXTURE_2D, gl.RGBA, gl.UNSIGNED_BYTE, gl.RGBA8, rgba),
+      u8Array: one(gl.TEXTURE_2D_ARRAY, gl.RED_INTEGER, gl.UNSIGNED_BYTE, gl.R8UI, u8),
+      rgbaArray: one(gl.TEXTURE_2D_ARRAY, gl.RGBA, gl.UNSIGNED_BYTE, gl.RGBA8, rgba),
+    };
   }
 
   static create(canvas: HTMLCanvasElement): WebGlGridRenderer | null {
@@ -210,15 +337,24 @@ export class WebGlGridRenderer implements GridRenderer {
     return String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? '');
   }
 
-  draw({ pyramid, view, dpr, width, height, range, aggregation }: DrawInput): void {
+  draw({ pyramid, view, dpr, width, height, range, shading }: DrawInput): void {
     const gl = this.gl;
     if (pyramid !== this.pyramid) this.setPyramid(pyramid);
+    if (pyramid.highlight !== this.paletteHighlight) this.uploadPalette(pyramid.highlight);
     const cellPx = view.cellPx * dpr;
     const level = aggregationLevel(cellPx, pyramid.maxLevel);
     this.lastLevel = level;
-    const tex = this.syncLevel(level, level === 0 ? 'notable' : aggregation);
-    const marks = this.syncLevel(level, 'marks');
-    const { cols, rows } = pyramid.geom;
+    const layout = pyramid.layout;
+    const { cols, rows } = layout;
+
+    // Level 0 and 1 read the codes; a stored level its own layers.
+    const codes = level < FIRST_STORED_LEVEL ? this.sync('codes', 0) : null;
+    const marks0 = level < FIRST_STORED_LEVEL ? this.sync('marks0', 0) : null;
+    const stored = level >= FIRST_STORED_LEVEL
+      ? { mix: this.sync('mix', level), notable: this.sync('notable', level), marks: this.sync('marks', level),
+          highlight: pyramid.highlight ? this.sync('highlight', level) : null }
+      : null;
+    const array = (codes ?? stored!.notable).target === gl.TEXTURE_2D_ARRAY;
 
     gl.viewport(0, 0, width, height);
     gl.disable(gl.SCISSOR_TEST);
@@ -233,18 +369,27 @@ export class WebGlGridRenderer implements GridRenderer {
     gl.enable(gl.SCISSOR_TEST);
     gl.scissor(x0, height - y1, x1 - x0, y1 - y0);
 
-    const { program, u } = tex.target === gl.TEXTURE_2D ? this.plain : (this.layered ??= link(gl, true));
+    const { program, u } = array ? (this.layered ??= link(gl, true)) : this.plain;
     gl.useProgram(program);
     gl.bindVertexArray(this.vao);
-    gl.activeTexture(gl.TEXTURE0);
-    gl.bindTexture(tex.target, tex.texture);
-    gl.activeTexture(gl.TEXTURE1);
+    const target = array ? gl.TEXTURE_2D_ARRAY : gl.TEXTURE_2D;
+    const bind = (unit: number, name: UniformName, tex: LevelTexture | null, rgba = false) => {
+      gl.activeTexture(gl.TEXTURE0 + unit);
+      const fallback = array ? (rgba ? this.empty.rgbaArray : this.empty.u8Array) : (rgba ? this.empty.rgba : this.empty.u8);
+      gl.bindTexture(target, tex?.texture ?? fallback);
+      gl.uniform1i(u[name], unit);
+    };
+    bind(0, 'uCodes', codes);
+    bind(1, 'uMarks0', marks0);
+    bind(2, 'uMix', stored?.mix ?? null, true);
+    bind(3, 'uNotable', stored?.notable ?? null);
+    bind(4, 'uMarks', stored?.marks ?? null);
+    bind(5, 'uHighlight', stored?.highlight ?? null);
+    gl.activeTexture(gl.TEXTURE6);
     gl.bindTexture(gl.TEXTURE_2D, this.palette);
-    gl.activeTexture(gl.TEXTURE2);
-    gl.bindTexture(marks.target, marks.texture);
-    gl.uniform1i(u.uCodes, 0);
-    gl.uniform1i(u.uPalette, 1);
-    gl.uniform1i(u.uMarks, 2);
+    gl.uniform1i(u.uPalette, 6);
+
+    gl.uniform1i(u.uLayerShift, (codes ?? stored!.notable).layerShift);
     gl.uniform3fv(u.uMarkColor, MARK_RGB);
     gl.uniform1f(u.uMarkFillBelowPx, MARK_STYLE.fillBelowPx * dpr);
     gl.uniform1f(u.uMarkRingFromPx, MARK_STYLE.ringFromPx * dpr);
@@ -256,15 +401,22 @@ export class WebGlGridRenderer implements GridRenderer {
     gl.uniform2i(u.uOriginInt, ox, oy);
     gl.uniform2f(u.uOriginFrac, view.originX - ox, view.originY - oy);
     gl.uniform1i(u.uCols, cols);
-    gl.uniform1i(u.uFrames, pyramid.buffer.frames);
-    gl.uniform1i(u.uShift, level);
-    gl.uniform1i(u.uLevelCols, pyramid.levels[level].cols);
-    gl.uniform1i(u.uLayerShift, tex.layerShift);
+    gl.uniform1i(u.uRows, rows);
+    gl.uniform1i(u.uFrames, layout.frames);
+    const hilbert = layout instanceof HilbertLayout ? layout : null;
+    gl.uniform1i(u.uHilbert, hilbert ? 1 : 0);
+    gl.uniform1i(u.uOrder, hilbert?.order ?? 0);
+    gl.uniform1i(u.uAcross, hilbert?.across ?? 1);
+    gl.uniform1i(u.uLevel, level);
+    gl.uniform1i(u.uLevelCols, level >= FIRST_STORED_LEVEL ? pyramid.levels[level]!.cols : 1);
+    gl.uniform1i(u.uProportional, shading === 'proportional' ? 1 : 0);
+    gl.uniform1i(u.uHasHighlight, pyramid.highlight ? 1 : 0);
     if (range) gl.uniform2i(u.uRange, range.first, range.last);
     else gl.uniform2i(u.uRange, 1, 0);
     gl.uniform3fv(u.uBackground, BACKGROUND_RGB);
     gl.uniform3fv(u.uTint, TINT_RGB);
     gl.uniform1f(u.uTintAmount, RANGE_TINT);
+    gl.uniform1f(u.uDimAmount, DIM_AMOUNT);
     gl.uniform1f(u.uGapPx, cellPx >= GRID_LINE_MIN_CELL_PX ? Math.max(1, Math.round(dpr)) : 0);
     gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
     gl.disable(gl.SCISSOR_TEST);
@@ -280,91 +432,145 @@ export class WebGlGridRenderer implements GridRenderer {
 
   dispose(): void {
     this.dropTextures();
-    this.gl.deleteTexture(this.palette);
-    this.gl.deleteProgram(this.plain.program);
-    if (this.layered) this.gl.deleteProgram(this.layered.program);
-    this.gl.deleteVertexArray(this.vao);
+    const gl = this.gl;
+    gl.deleteTexture(this.palette);
+    for (const t of Object.values(this.empty)) gl.deleteTexture(t);
+    gl.deleteProgram(this.plain.program);
+    if (this.layered) gl.deleteProgram(this.layered.program);
+    gl.deleteVertexArray(this.vao);
   }
 
-  private setPyramid(pyramid: StatusPyramid): void {
+  private setPyramid(pyramid: FramePyramid): void {
     this.dropTextures();
     this.pyramid = pyramid;
+    this.paletteHighlight = undefined;
   }
 
   private dropTextures(): void {
-    for (const list of Object.values(this.textures)) for (const t of list) if (t) this.gl.deleteTexture(t.texture);
-    this.textures = { notable: [], common: [], marks: [] };
+    for (const t of this.textures.values()) this.gl.deleteTexture(t.texture);
+    this.textures.clear();
   }
 
-  /** The level's texture of a layer, created on first use and brought up to date with the pyramid. */
-  private syncLevel(level: number, layer: Layer): LevelTexture {
+  /** The palette, its alpha 255 where the highlight takes the code (or everywhere without one). */
+  private uploadPalette(highlight: Uint8Array | null): void {
     const gl = this.gl;
-    const lvl = this.pyramid!.levels[level];
-    const data = layer === 'marks' ? lvl.marks : lvl.data[layer];
-    const length = Math.min(lvl.length, data.length);
-    let tex = this.textures[layer][level];
+    const rgba = paletteRgba();
+    for (let code = 0; code < 256; code++) rgba[code * 4 + 3] = highlight === null || highlight[code] ? 255 : 0;
+    gl.bindTexture(gl.TEXTURE_2D, this.palette);
+    gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
+    gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, 256, 1, gl.RGBA, gl.UNSIGNED_BYTE, rgba);
+    this.paletteHighlight = highlight;
+  }
+
+  /** The texture of a layer at a level, created on first use and brought up to date with the pyramid. */
+  private sync(key: TextureKey, level: number): LevelTexture {
+    const pyramid = this.pyramid!;
+    const name = `${key}:${level}`;
+    const texelBytes = key === 'mix' ? 4 : 1;
+    const length = level === 0 ? pyramid.layout.frames : pyramid.levels[level]!.length;
+    const dirtyLayer: Layer = key === 'codes' ? 'notable' : key === 'marks0' ? 'marks' : key;
+    let tex = this.textures.get(name);
+    let span: { start: number; end: number } | null;
     if (!tex) {
-      tex = this.createTexture(Math.max(1, Math.ceil(length / TEX_WIDTH)));
-      this.textures[layer][level] = tex;
-      this.pyramid!.takeDirty(level, layer);
-      this.upload(tex, data, length, 0, length, layer === 'marks' ? 255 : 0);
-      return tex;
+      tex = this.createTexture(Math.max(1, Math.ceil(length / TEX_WIDTH)), texelBytes);
+      this.textures.set(name, tex);
+      pyramid.takeDirty(level, dirtyLayer);
+      span = { start: 0, end: length };
+    } else {
+      span = pyramid.takeDirty(level, dirtyLayer);
     }
-    const dirty = this.pyramid!.takeDirty(level, layer);
-    if (dirty) this.upload(tex, data, length, dirty.start, dirty.end, layer === 'marks' ? 255 : 0);
-    gl.bindTexture(tex.target, tex.texture);
+    if (span) {
+      if (key === 'marks0') this.uploadMarks(tex, span.start, span.end);
+      else this.upload(tex, this.dataOf(key, level), length, span.start, span.end, key === 'codes' ? 255 : key === 'mix' ? 0 : 255);
+    }
     return tex;
   }
 
-  private createTexture(rows: number): LevelTexture {
+  private dataOf(key: TextureKey, level: number): Uint8Array {
+    const pyramid = this.pyramid!;
+    if (key === 'codes') return pyramid.codes;
+    const lvl = pyramid.levels[level]!;
+    if (key === 'mix') return new Uint8Array(lvl.mix.buffer, lvl.mix.byteOffset, lvl.mix.byteLength);
+    if (key === 'notable') return lvl.notable;
+    if (key === 'marks') return lvl.marks;
+    return lvl.highlight ?? new Uint8Array(lvl.length).fill(255);
+  }
+
+  private createTexture(rows: number, texelBytes: number): LevelTexture {
     const gl = this.gl;
     const texture = gl.createTexture()!;
+    const internal = texelBytes === 4 ? gl.RGBA8 : gl.R8UI;
     if (rows <= this.maxTextureRows) {
       gl.bindTexture(gl.TEXTURE_2D, texture);
-      gl.texStorage2D(gl.TEXTURE_2D, 1, gl.R8UI, TEX_WIDTH, rows);
+      gl.texStorage2D(gl.TEXTURE_2D, 1, internal, TEX_WIDTH, rows);
       this.setNearest(gl.TEXTURE_2D);
-      return { texture, target: gl.TEXTURE_2D, layerShift: 0, layerRows: rows };
+      return { texture, target: gl.TEXTURE_2D, layerShift: 0, layerRows: rows, texelBytes };
     }
     const layerRows = 2 ** LAYER_ROWS_SHIFT;
     gl.bindTexture(gl.TEXTURE_2D_ARRAY, texture);
-    gl.texStorage3D(gl.TEXTURE_2D_ARRAY, 1, gl.R8UI, TEX_WIDTH, layerRows, Math.ceil(rows / layerRows));
+    gl.texStorage3D(gl.TEXTURE_2D_ARRAY, 1, internal, TEX_WIDTH, layerRows, Math.ceil(rows / layerRows));
     this.setNearest(gl.TEXTURE_2D_ARRAY);
-    return { texture, target: gl.TEXTURE_2D_ARRAY, layerShift: LAYER_ROWS_SHIFT, layerRows };
+    return { texture, target: gl.TEXTURE_2D_ARRAY, layerShift: LAYER_ROWS_SHIFT, layerRows, texelBytes };
   }
 
-  /** Uploads the texel rows holding entries [start, end) of a level's `length` entries. */
-  private upload(tex: LevelTexture, data: Uint8Array, length: number, start: number, end: number, pad: number): void {
+  /** Puts `count` texel rows from `src` (at byte `offset`) at texel row `row`. */
+  private put(tex: LevelTexture, row: number, count: number, src: Uint8Array, offset: number): void {
+    const gl = this.gl;
+    const format = tex.texelBytes === 4 ? gl.RGBA : gl.RED_INTEGER;
+    const layer = Math.floor(row / tex.layerRows);
+    const y = row - layer * tex.layerRows;
+    if (tex.target === gl.TEXTURE_2D) {
+      gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, y, TEX_WIDTH, count, format, gl.UNSIGNED_BYTE, src, offset);
+    } else {
+      gl.texSubImage3D(gl.TEXTURE_2D_ARRAY, 0, 0, y, layer, TEX_WIDTH, count, 1, format, gl.UNSIGNED_BYTE, src, offset);
+    }
+  }
+
+  /**
+   * Uploads the texel rows holding entries [start, end) of a layer's `length` entries; data[0]
+   * is entry 0 of texel row `rowOffset` (a page of marks sits further down its texture).
+   */
+  private upload(tex: LevelTexture, data: Uint8Array, length: number, start: number, end: number, pad: number, rowOffset = 0): void {
     const gl = this.gl;
     end = Math.min(end, length);
     if (end <= start) return;
     gl.bindTexture(tex.target, tex.texture);
     gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
-    const put = (row: number, count: number, src: Uint8Array, offset: number) => {
-      const layer = Math.floor(row / tex.layerRows);
-      const y = row - layer * tex.layerRows;
-      if (tex.target === gl.TEXTURE_2D) {
-        gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, y, TEX_WIDTH, count, gl.RED_INTEGER, gl.UNSIGNED_BYTE, src, offset);
-      } else {
-        gl.texSubImage3D(gl.TEXTURE_2D_ARRAY, 0, 0, y, layer, TEX_WIDTH, count, 1, gl.RED_INTEGER, gl.UNSIGNED_BYTE, src, offset);
-      }
-    };
+    const bpt = tex.texelBytes;
     const firstRow = Math.floor(start / TEX_WIDTH);
     const lastRow = Math.floor((end - 1) / TEX_WIDTH);
     const fullRows = Math.floor(length / TEX_WIDTH); // rows with all TEX_WIDTH entries
     for (let row = firstRow; row <= lastRow; ) {
       if (row >= fullRows) {
         // The last row is partial: pad it, as the upload reads whole rows.
-        this.tailRow.fill(pad);
-        this.tailRow.set(data.subarray(row * TEX_WIDTH, length));
-        put(row, 1, this.tailRow, 0);
+        const tail = this.tailRow.subarray(0, TEX_WIDTH * bpt);
+        tail.fill(pad);
+        tail.set(data.subarray(row * TEX_WIDTH * bpt, length * bpt));
+        this.put(tex, rowOffset + row, 1, tail, 0);
         row++;
         continue;
       }
       // One upload per layer at most.
-      const layerEnd = (Math.floor(row / tex.layerRows) + 1) * tex.layerRows;
+      const layerEnd = (Math.floor((rowOffset + row) / tex.layerRows) + 1) * tex.layerRows - rowOffset;
       const endRow = Math.min(lastRow + 1, fullRows, layerEnd);
-      put(row, endRow - row, data, row * TEX_WIDTH);
+      this.put(tex, rowOffset + row, endRow - row, data, row * TEX_WIDTH * bpt);
       row = endRow;
+    }
+  }
+
+  /** Uploads the level-0 marks of frames [start, end) page by page: "not marked" where a page was never made. */
+  private uploadMarks(tex: LevelTexture, start: number, end: number): void {
+    const marks = this.pyramid!.buffer.marks;
+    const length = this.pyramid!.layout.frames;
+    end = Math.min(end, length);
+    // A page is a whole number of texel rows (MARK_PAGE_FRAMES is a multiple of TEX_WIDTH).
+    for (let p = Math.floor(start / MARK_PAGE_FRAMES); p * MARK_PAGE_FRAMES < end; p++) {
+      const base = p * MARK_PAGE_FRAMES;
+      const src = marks.pageOf(base) ?? this.unmarked;
+      const pageLength = Math.min(MARK_PAGE_FRAMES, length - base);
+      const lo = Math.max(start, base) - base;
+      const hi = Math.min(end, base + pageLength) - base;
+      this.upload(tex, src, pageLength, lo, hi, 255, base / TEX_WIDTH);
     }
   }
 

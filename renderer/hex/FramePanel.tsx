@@ -9,7 +9,7 @@ import { CODE_MAPPED, CODE_PAGED, CODE_UNSCANNED, STATUS_LABELS, codeNameOf, sta
 import { NO_MARK } from '../store/change-marks';
 import type { Transition } from '../store/frame-history';
 import { PAGE_SIZE, formatAddress, formatGfn, gfnDigits } from '../format';
-import { STATUS_COLORS } from '../grid/palette';
+import { codeColor } from '../grid/palette';
 import { useFs } from '../store/react';
 import { ERRNO_HINTS } from './errno-hints';
 import { bytesAsHex, bytesAsText } from './hex-format';
@@ -29,7 +29,7 @@ function StatusChip({ code, codeNames }: { code: number; codeNames?: Record<numb
   const status = statusOf(code);
   return (
     <span className={`status-chip status-${status}`}>
-      <span className="swatch" style={{ background: STATUS_COLORS[status] }} />
+      <span className="swatch" style={{ background: codeColor(code) }} />
       {STATUS_LABELS[status]}
       {code !== CODE_UNSCANNED && code !== CODE_MAPPED && <span className="chip-errno">{codeNameOf(codeNames, code)}</span>}
     </span>
@@ -81,7 +81,7 @@ export function FramePanel() {
   const codeNames = useFs((s) => s.host?.codeNames);
   const frames = useFs((s) => s.frameBuffer()?.frames ?? 0);
   const gridCode = useFs((s) => (s.selectedGfn === null ? undefined : s.frameBuffer()?.codeAt(s.selectedGfn)));
-  const markFrom = useFs((s) => (s.selectedGfn === null ? NO_MARK : (s.frameBuffer()?.marks.from[s.selectedGfn] ?? NO_MARK)));
+  const markFrom = useFs((s) => (s.selectedGfn === null ? NO_MARK : (s.frameBuffer()?.marks.at(s.selectedGfn) ?? NO_MARK)));
   const pastKind = useFs((s) => s.pastView?.kind ?? null);
   const highlight = useFs((s) => (s.hexHighlight && s.hexHighlight.gfn === s.selectedGfn ? s.hexHighlight : null));
   const readSelected = useFs((s) => s.readSelected);
@@ -243,11 +243,12 @@ export function FramePanel() {
                 <strong>
                   Invalid: {errnoName} <span className="dim">(code {code})</span>
                 </strong>
-                <p>No page there: hole / ballooned / not permitted.</p>
+                <p>{errnoName === 'EINVAL' ? 'No page there: a hole, never populated, or ballooned out.' : 'Xen would not map this frame for this caller.'}</p>
                 {errnoName && ERRNO_HINTS[errnoName] && <p className="dim">{errnoName}: {ERRNO_HINTS[errnoName]}.</p>}
               </>
             )}
-            <RetryButton busy={readStatus === 'loading'} onRetry={() => void readSelected('retry')} />
+            {/* Only a paged-out frame comes back by asking again; a hole stays a hole. */}
+            {code === CODE_PAGED && <RetryButton busy={readStatus === 'loading'} onRetry={() => void readSelected('retry')} />}
           </div>
         )}
         {readStatus === 'loading' && !bytes && code === null && <div className="hex-explain dim">Reading frame…</div>}

@@ -5,8 +5,12 @@
  * NO_MARK. A frame never changes *from* "not scanned" (that is its first result, not a
  * change), so 255 is free to mean "not marked".
  *
+ * The bytes live in pages of MARK_PAGE_FRAMES frames, made when a frame of theirs is first
+ * marked: changes are few next to frames, and a 2^30-frame guest must not pay a byte a frame
+ * for marks it mostly does not have.
+ *
  * Counts by transition are kept exact as marks come and go, from a sparse map of (from, to)
- * code pairs: marks are few next to frames, and a chunk touches only the pairs it marks.
+ * code pairs: a chunk touches only the pairs it marks.
  */
 import { CODE_UNSCANNED, statusOf } from '../frame-codes';
 
@@ -26,23 +30,79 @@ export interface ChangeCounts {
 
 export const NO_CHANGES: ChangeCounts = { total: 0, transitions: [] };
 
+export const MARK_PAGE_SHIFT = 16;
+export const MARK_PAGE_FRAMES = 1 << MARK_PAGE_SHIFT;
+const PAGE_MASK = MARK_PAGE_FRAMES - 1;
+
 export class ChangeMarks {
-  /** Per frame: the code before the change, or NO_MARK. */
-  from: Uint8Array;
+  /** Pages of "from" codes; null where no frame of the page was ever marked. */
+  private pages: (Uint8Array | null)[];
   /** Marked frames per (from << 8 | to) code pair. */
   private readonly pairs = new Map<number, number>();
   private marked = 0;
 
-  constructor(frames: number) {
-    this.from = new Uint8Array(frames).fill(NO_MARK);
+  constructor(private frames: number) {
+    this.pages = new Array<Uint8Array | null>(Math.ceil(frames / MARK_PAGE_FRAMES)).fill(null);
   }
 
   get count(): number {
     return this.marked;
   }
 
+  get length(): number {
+    return this.frames;
+  }
+
+  /** The code frame gfn changed from, or NO_MARK. */
+  at(gfn: number): number {
+    const page = this.pages[gfn >>> MARK_PAGE_SHIFT];
+    return page ? page[gfn & PAGE_MASK] : NO_MARK;
+  }
+
   isMarked(gfn: number): boolean {
-    return gfn >= 0 && gfn < this.from.length && this.from[gfn] !== NO_MARK;
+    return gfn >= 0 && gfn < this.frames && this.at(gfn) !== NO_MARK;
+  }
+
+  /** Sets frame gfn's "from" code (NO_MARK unmarks); counts are the caller's (bump). */
+  set(gfn: number, from: number): void {
+    const p = gfn >>> MARK_PAGE_SHIFT;
+    let page = this.pages[p];
+    if (!page) {
+      if (from === NO_MARK) return;
+      page = this.pages[p] = new Uint8Array(MARK_PAGE_FRAMES).fill(NO_MARK);
+    }
+    page[gfn & PAGE_MASK] = from;
+  }
+
+  /** The page holding frame gfn, if any frame of it was ever marked (for loops over a chunk). */
+  pageOf(gfn: number): Uint8Array | null {
+    return this.pages[gfn >>> MARK_PAGE_SHIFT] ?? null;
+  }
+
+  /** Whether any page over [first, last] exists: false means no frame there is marked. */
+  anyInRange(first: number, last: number): boolean {
+    if (this.marked === 0 || last < first) return false;
+    for (let p = first >>> MARK_PAGE_SHIFT; p <= last >>> MARK_PAGE_SHIFT; p++) if (this.pages[p]) return true;
+    return false;
+  }
+
+  /** The first marked gfn >= from, or null. */
+  nextMarked(from: number): number | null {
+    if (this.marked === 0) return null;
+    for (let p = Math.max(0, from) >>> MARK_PAGE_SHIFT; p < this.pages.length; p++) {
+      const page = this.pages[p];
+      if (!page) continue;
+      const base = p * MARK_PAGE_FRAMES;
+      for (let i = Math.max(0, from - base); i < MARK_PAGE_FRAMES && base + i < this.frames; i++) {
+        if (page[i] !== NO_MARK) return base + i;
+      }
+    }
+    return null;
+  }
+
+  /** Bytes the marks hold (pages made), for the memory benchmark. */
+  get bytes(): number {
+    return this.pages.reduce((n, p) => n + (p ? p.byteLength : 0), 0);
   }
 
   /** Adds (+1) or takes out (-1) one frame of the (from, to) pair. */
@@ -56,14 +116,13 @@ export class ChangeMarks {
 
   /** Grows with its buffer; the new frames are not marked. */
   grow(frames: number): void {
-    if (frames <= this.from.length) return;
-    const grown = new Uint8Array(frames).fill(NO_MARK);
-    grown.set(this.from);
-    this.from = grown;
+    if (frames <= this.frames) return;
+    this.frames = frames;
+    while (this.pages.length < Math.ceil(frames / MARK_PAGE_FRAMES)) this.pages.push(null);
   }
 
   clear(): void {
-    this.from.fill(NO_MARK);
+    this.pages.fill(null);
     this.pairs.clear();
     this.marked = 0;
   }

@@ -5,7 +5,7 @@
  * per frame marks the frames whose status changed (ChangeMarks), kept in step by every write.
  */
 import { CODE_UNSCANNED, statusOf } from '../frame-codes';
-import { ChangeMarks, NO_MARK } from './change-marks';
+import { ChangeMarks, MARK_PAGE_FRAMES, NO_MARK } from './change-marks';
 
 export interface LegendCounts {
   mapped: number;
@@ -60,13 +60,14 @@ export type FrameChangeListener = (first: number, last: number) => void;
 
 /**
  * How a scan's write marks changes. A frame is marked when its new code differs from the
- * code it had when the run began (`baseline`, the codes of [baseFirst, baseFirst +
- * baseline.length)): a page-in that sees a frame twice marks it against the scan before, not
+ * code it had before: just before this write (a scan writes each frame once), or, with a
+ * `baseline` (the codes of [baseFirst, baseFirst + baseline.length) when the run began), the
+ * code it had then: a page-in that sees a frame twice marks it against the scan before, not
  * against its own first pass. A frame that was not scanned before is never marked.
  */
 export interface ChangeTracking {
-  baseline: Uint8Array;
-  baseFirst: number;
+  baseline?: Uint8Array;
+  baseFirst?: number;
   /** Every write of a code different from a scanned one: the frame's history. */
   onTransition?(gfn: number, from: number, to: number): void;
 }
@@ -111,27 +112,42 @@ export class FrameBuffer {
     const dst = this.codes.subarray(start, end);
     const h = this.histogram.bins;
     const marks = this.marks;
-    const from = marks.from;
     const baseline = tracking?.baseline;
     const baseFirst = tracking?.baseFirst ?? 0;
     const onTransition = tracking?.onTransition;
-    for (let i = 0; i < src.length; i++) {
-      const old = dst[i];
-      const code = src[i];
-      h[old]--;
-      h[code]++;
-      const gfn = start + i;
-      if (onTransition && old !== code && old !== CODE_UNSCANNED) onTransition(gfn, old, code);
-      const was = from[gfn];
-      if (was !== NO_MARK) marks.bump(was, old, -1);
-      let mark = NO_MARK;
-      if (baseline) {
-        const b = gfn - baseFirst;
-        const base = b >= 0 && b < baseline.length ? baseline[b] : old;
-        if (base !== CODE_UNSCANNED && base !== code) mark = base;
+    // Page by page of the marks: where a page was never made and the code stays, nothing moves.
+    for (let segStart = start; segStart < end;) {
+      const segEnd = Math.min(end, (Math.floor(segStart / MARK_PAGE_FRAMES) + 1) * MARK_PAGE_FRAMES);
+      let page = marks.pageOf(segStart);
+      const pageBase = Math.floor(segStart / MARK_PAGE_FRAMES) * MARK_PAGE_FRAMES;
+      for (let gfn = segStart; gfn < segEnd; gfn++) {
+        const i = gfn - start;
+        const old = dst[i];
+        const code = src[i];
+        if (old !== code) {
+          h[old]--;
+          h[code]++;
+          if (onTransition && old !== CODE_UNSCANNED) onTransition(gfn, old, code);
+        }
+        const was = page ? page[gfn - pageBase] : NO_MARK;
+        let mark = NO_MARK;
+        if (tracking) {
+          const b = gfn - baseFirst;
+          const base = baseline && b >= 0 && b < baseline.length ? baseline[b] : old;
+          if (base !== CODE_UNSCANNED && base !== code) mark = base;
+        }
+        if (was === mark && (mark === NO_MARK || old === code)) continue;
+        if (was !== NO_MARK) marks.bump(was, old, -1);
+        if (mark !== NO_MARK) {
+          if (!page) {
+            marks.set(gfn, mark);
+            page = marks.pageOf(gfn);
+          }
+          marks.bump(mark, code, 1);
+        }
+        if (page) page[gfn - pageBase] = mark;
       }
-      from[gfn] = mark;
-      if (mark !== NO_MARK) marks.bump(mark, code, 1);
+      segStart = segEnd;
     }
     dst.set(src);
     this.changed(start, end - 1);
@@ -144,9 +160,9 @@ export class FrameBuffer {
    */
   markChanged(gfn: number, from: number): void {
     if (gfn < 0 || gfn >= this.codes.length || from === NO_MARK) return;
-    const was = this.marks.from[gfn];
+    const was = this.marks.at(gfn);
     if (was !== NO_MARK) this.marks.bump(was, this.codes[gfn], -1);
-    this.marks.from[gfn] = from;
+    this.marks.set(gfn, from);
     this.marks.bump(from, this.codes[gfn], 1);
   }
 

@@ -9,7 +9,8 @@
 export const HISTORY_PER_FRAME = 8;
 export const HISTORY_MAX_TRANSITIONS = 100_000;
 
-export type TransitionSource = 'scan' | 'page-in';
+/** What saw the change: a scan, a page-in, or a read of the one frame (the hex view). */
+export type TransitionSource = 'scan' | 'page-in' | 'read';
 
 export interface Transition {
   /** When the chunk that showed it arrived (ms since the epoch). */

@@ -112,6 +112,7 @@ export const createHostSlice: SliceCreator<HostSlice> = (set, get, { api, buffer
       search: null,
       pastView: null,
       lastScanIds: {},
+      lastRuns: {},
       boxRange: null,
       selectedGfn: null,
       frameRead: null,

@@ -28,6 +28,17 @@ export function isScanActive(run: ScanRun | null): boolean {
   return run !== null && isPhaseActive(run.phase);
 }
 
+/**
+ * The run the progress line speaks of: the current one while it runs or when it is of the
+ * domain on show; else the last finished run of the domain on show, or none. A domain just
+ * switched to never shows another domain's "Scanned N frames".
+ */
+export function runOnShow(state: FramescopeState): ScanRun | null {
+  const run = state.scan;
+  if (run && (isScanActive(run) || run.domain === state.domainId)) return run;
+  return state.domainId === null ? null : (state.lastRuns[state.domainId] ?? null);
+}
+
 /** 'ok', or which counts of the chunks differ from the summary's. */
 export function checkCounts(tally: StatusCounts, summary: ScanSummary): 'ok' | string {
   const keys = ['mapped', 'paged', 'invalid'] as const;
@@ -69,7 +80,7 @@ interface RunRequest {
 export const createScanSlice: SliceCreator<ScanSlice> = (set, get, { api, buffers, history, timeline, clock }) => {
   /** Codes the current run's chunks carried, to check against its summary. */
   const tally = new CodeHistogram();
-  /** The codes of the run's range when it began: what its results are compared with. */
+  /** Page-ins: the codes of the run's range when it began, what its results are compared with. */
   let baseline: { first: number; codes: Uint8Array } | null = null;
   /**
    * While startScan has not answered, the new scan's id is unknown: its first events (a
@@ -89,7 +100,7 @@ export const createScanSlice: SliceCreator<ScanSlice> = (set, get, { api, buffer
     let transitions = 0;
     const codes = chunkCodes(event);
     buffer.apply(event.first, codes, {
-      baseline: baseline?.codes ?? new Uint8Array(0),
+      baseline: baseline?.codes,
       baseFirst: baseline?.first ?? 0,
       onTransition: (gfn, from, to) => {
         history.record(run.domain, gfn, { at, from, to, source: run.kind });
@@ -133,6 +144,7 @@ export const createScanSlice: SliceCreator<ScanSlice> = (set, get, { api, buffer
       ...(point ? { timelineVersion: s.timelineVersion + 1 } : {}),
       ...(run.scanId && summary.scanned > 0 ? { lastScanIds: { ...s.lastScanIds, [run.domain]: run.scanId } } : {}),
     });
+    set({ lastRuns: { ...get().lastRuns, [run.domain]: get().scan! } });
     baseline = null;
     get().scheduleAutoRescan();
   };
@@ -174,7 +186,9 @@ export const createScanSlice: SliceCreator<ScanSlice> = (set, get, { api, buffer
     held = null;
     // A domain of unknown size learns it here.
     const buffer = buffers.ensure(started.domain, started.last + 1);
-    baseline = { first: started.first, codes: buffer.codes.slice(started.first, started.last + 1) };
+    // A scan writes each frame once, so the code a write replaces is the one to compare with;
+    // a page-in writes frames again and again: it compares with a copy of the range as it began.
+    baseline = req.kind === 'page-in' ? { first: started.first, codes: buffer.codes.slice(started.first, started.last + 1) } : null;
     const stopAsked = get().scan?.phase === 'stopping';
     updateRun({
       scanId: started.scanId,
@@ -208,6 +222,7 @@ export const createScanSlice: SliceCreator<ScanSlice> = (set, get, { api, buffer
     invalidCodes: [],
     changes: NO_CHANGES,
     lastScanIds: {},
+    lastRuns: {},
 
     setRangeText(field, text) {
       set(field === 'first' ? { rangeFirstText: text } : { rangeLastText: text });

@@ -1,6 +1,9 @@
 /** The selected frame and its contents (the hex view), and a box selection waiting for a rescan. */
+import type { FrameRead } from '../../app/api';
+import { CODE_UNSCANNED } from '../frame-codes';
 import { errorMessage } from './errors';
-import type { FramescopeState, SelectionSlice, SliceCreator } from './types';
+import { legendOf } from './scan-slice';
+import type { FramescopeState, SelectionSlice, SliceCreator, StoreDeps } from './types';
 
 /**
  * The domain whose bytes the hex view reads: the domain on show, or the domain of the past
@@ -23,7 +26,26 @@ export const NO_SELECTION = {
   boxRange: null,
 } as const satisfies Partial<SelectionSlice>;
 
-export const createSelectionSlice: SliceCreator<SelectionSlice> = (set, get, { api }) => {
+/**
+ * A read is a scan of one frame: when it finds the frame in another state than the live grid
+ * shows (a paged frame that has paged in), the grid, the legend and the frame's history say so
+ * too, instead of the cell staying orange beside a hex view full of bytes.
+ */
+function applyRead(set: Parameters<SliceCreator<unknown>>[0], get: () => FramescopeState, deps: StoreDeps, read: FrameRead): void {
+  const s = get();
+  if (s.pastView || s.domainId !== read.domain) return;
+  const buffer = deps.buffers.get(read.domain);
+  const before = buffer?.codeAt(read.gfn);
+  if (!buffer || before === undefined || before === read.code || before === CODE_UNSCANNED) return;
+  const at = deps.clock.now();
+  buffer.apply(read.gfn, Uint8Array.of(read.code), {
+    onTransition: (gfn, from, to) => deps.history.record(read.domain, gfn, { at, from, to, source: 'read' }),
+  });
+  set({ ...legendOf(get()), historyVersion: get().historyVersion + 1 });
+}
+
+export const createSelectionSlice: SliceCreator<SelectionSlice> = (set, get, deps) => {
+  const { api } = deps;
   /** Answers to reads older than the latest are dropped: the user has moved on. */
   let readSeq = 0;
 
@@ -60,6 +82,7 @@ export const createSelectionSlice: SliceCreator<SelectionSlice> = (set, get, { a
         const read = await api.readFrame({ domain, gfn, mode });
         if (seq !== readSeq) return;
         set({ frameRead: read, readStatus: 'ready' });
+        applyRead(set, get, deps, read);
       } catch (e) {
         if (seq !== readSeq) return;
         set({ readStatus: 'error', readError: errorMessage(e) });

@@ -20,7 +20,9 @@ import type {
   ScanSummary,
   SearchSummary,
 } from '../../app/api';
-import type { Aggregation } from '../grid/status-pyramid';
+import type { FrameStatus } from '../frame-codes';
+import type { Shading } from '../grid/frame-pyramid';
+import type { LayoutSpec } from '../grid/layout';
 import type { GfnRange, View, Viewport } from '../grid/view-math';
 import type { ChangeCounts } from './change-marks';
 import type { CodeCount, FrameBuffer, FrameBuffers, LegendCounts } from './frame-buffer';
@@ -107,6 +109,8 @@ export interface ScanSlice {
   changes: ChangeCounts;
   /** The latest finished scan or page-in of each domain (what Save and Export take). */
   lastScanIds: Record<number, string>;
+  /** The latest finished run of each domain, as the progress line shows it. */
+  lastRuns: Record<number, ScanRun>;
   setRangeText(field: 'first' | 'last', text: string): void;
   setScanMode(mode: ScanMode): void;
   setScanBatch(batch: number | null): void;
@@ -258,26 +262,51 @@ export interface HoverInfo {
   y: number;
 }
 
+/**
+ * How the frames are laid out: fit (rows as wide as makes the guest fill the window, re-fitted
+ * on resize), aligned (framesPerRow frames a row, for reading addresses) or hilbert (along a
+ * Hilbert curve, which keeps neighbouring frames neighbours at every zoom).
+ */
+export type LayoutMode = 'fit' | 'aligned' | 'hilbert';
+
+/** Frames the legend highlights (the rest are dimmed): one status, or one exact code. */
+export type Highlight = { kind: 'status'; status: FrameStatus } | { kind: 'code'; code: number };
+
 export interface ViewSlice {
+  layoutMode: LayoutMode;
+  /** Frames per row of the aligned layout. */
   framesPerRow: number;
-  /** What a zoomed-out pixel shows: its frames' most notable status, or their most common. */
-  aggregation: Aggregation;
+  /** The layout on show, as chosen for `layoutFrames` frames (see layoutOf in view-slice.ts). */
+  layoutSpec: LayoutSpec;
+  layoutFrames: number;
+  /** How a pixel holding several frames is coloured: their proportions, or their most notable code. */
+  shading: Shading;
+  highlight: Highlight | null;
   view: View;
+  /** True while the view shows the whole guest as fitted: a resize fits it again. */
+  fitted: boolean;
   /** Size of the grid's viewport in CSS pixels; 0 until laid out. */
   viewport: Viewport;
   /** True when the view should fit the domain as soon as the viewport is known. */
   fitPending: boolean;
   hover: HoverInfo | null;
+  setLayoutMode(mode: LayoutMode): void;
+  /** Aligned rows of `cols` frames. */
   setFramesPerRow(cols: number): void;
-  setAggregation(aggregation: Aggregation): void;
+  setShading(shading: Shading): void;
+  setHighlight(highlight: Highlight | null): void;
+  /** Sets the highlight, or clears it when it is already on (the legend's buttons). */
+  toggleHighlight(highlight: Highlight): void;
+  /** Selects and shows the next (1) or previous (-1) highlighted frame; null when there is none. */
+  stepHighlight(direction: 1 | -1): number | null;
   setViewport(width: number, height: number): void;
   setView(view: View): void;
   zoomAt(factor: number, x: number, y: number): void;
   zoomBy(factor: number): void;
   panBy(dx: number, dy: number): void;
-  /** The domain's first view: all of it, or full rows when all of it would be a sliver. */
+  /** The domain's first view: laid out afresh, and all of it in view. */
   resetView(): void;
-  /** The whole domain in view. */
+  /** The whole domain in view (in the fitted modes, laid out afresh for the window). */
   fit(): void;
   /** Full rows across the viewport. */
   fitWidth(): void;

@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'react';
 
 import { formatCount, formatDuration, formatGfn, formatRate } from '../format';
+import { runOnShow } from '../store';
 import { useFs } from '../store/react';
 import type { ScanRun } from '../store/types';
 
@@ -34,7 +35,7 @@ function useCountdown(at: number | null): number | null {
 }
 
 export function ScanProgress() {
-  const run = useFs((s) => s.scan);
+  const run = useFs(runOnShow);
   const domains = useFs((s) => s.domains);
   const shownDomain = useFs((s) => s.domainId);
   const countdown = useCountdown(useFs((s) => s.nextRescanAt));

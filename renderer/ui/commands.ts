@@ -37,10 +37,10 @@ export async function exportPng(store: FramescopeStore, whole: boolean): Promise
   const stem = `${name.replace(/[^\w.-]+/g, '_')}-${whole ? 'grid' : 'view'}`;
   try {
     if (whole) {
-      const { bytes, layout } = await wholeGridPng(s);
-      const per = layout.framesPerPixel === 1 ? '1 px a frame' : `1 px per ${layout.framesPerPixel} frames`;
-      await s.saveBytes(`${stem}-${layout.cols}x${layout.rows}.png`, bytes, 'image/png',
-        `whole grid (${layout.cols} ${layout.framesPerPixel === 1 ? 'frames' : 'pixels'} per row, ${layout.rows} rows, ${per})`);
+      const { bytes, scale, cols, rows } = await wholeGridPng(s);
+      const per = scale.level === 0 ? '1 px a frame' : `1 px per ${4 ** scale.level} frames`;
+      const shape = s.layoutSpec.kind === 'hilbert' ? 'Hilbert curve' : `${cols} frames per row, ${rows} rows`;
+      await s.saveBytes(`${stem}-${scale.width}x${scale.height}.png`, bytes, 'image/png', `whole grid (${shape}, ${per})`);
     } else {
       const png = await viewPng(s);
       await s.saveBytes(`${stem}.png`, png.bytes, 'image/png', `view (${png.width}×${png.height} px)`);
@@ -57,6 +57,7 @@ function escape(store: FramescopeStore): boolean {
   else if (isScanActive(s.scan)) void s.stopScan();
   else if (s.search && isPhaseActive(s.search.phase)) void s.stopSearch();
   else if (s.boxRange) s.setBoxRange(null);
+  else if (s.highlight) s.setHighlight(null);
   else if (s.selectedGfn !== null) s.selectFrame(null);
   else return false;
   return true;
@@ -92,6 +93,8 @@ export function runCommand(store: FramescopeStore, command: PageCommand): boolea
     case 'show-shortcuts': s.openDialog(s.dialog === 'shortcuts' ? null : 'shortcuts'); return true;
     case 'show-timeline': s.setTimelineOpen(!s.timelineOpen); return true;
     case 'escape': return escape(store);
+    case 'highlight-next': return s.highlight !== null && s.stepHighlight(1) !== null;
+    case 'highlight-previous': return s.highlight !== null && s.stepHighlight(-1) !== null;
   }
 }
 

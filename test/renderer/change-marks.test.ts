@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import type { DomainInfo } from '../../app/api';
-import { StatusPyramid } from '../../renderer/grid/status-pyramid';
-import { gridGeometry } from '../../renderer/grid/view-math';
+import { FramePyramid } from '../../renderer/grid/frame-pyramid';
+import { RowsLayout } from '../../renderer/grid/layout';
 import { NO_MARK, forEachChanged } from '../../renderer/store/change-marks';
 import { FrameBuffer, createFramescopeStore } from '../../renderer/store';
 import { FakeScanApi, sampleCodes } from './fake-scan-api';
@@ -29,7 +29,7 @@ async function setup() {
 /** The marked gfns of a buffer, ascending. */
 function marked(buffer: FrameBuffer): number[] {
   const out: number[] = [];
-  buffer.marks.from.forEach((m, gfn) => m !== NO_MARK && out.push(gfn));
+  for (let gfn = 0; gfn < buffer.frames; gfn++) if (buffer.marks.at(gfn) !== NO_MARK) out.push(gfn);
   return out;
 }
 
@@ -69,7 +69,7 @@ test('a rescan marks exactly the frames whose code changed, counted by transitio
   }
   assert.deepEqual(new Map(s().changes.transitions.map((t) => [t.key, t.count])), expected);
   // each mark remembers the code before
-  for (const gfn of changed) assert.equal(s().frameBuffer()!.marks.from[gfn], before[gfn]);
+  for (const gfn of changed) assert.equal(s().frameBuffer()!.marks.at(gfn), before[gfn]);
 });
 
 test('the next scan replaces the marks: old changes go, new ones come', async () => {
@@ -152,37 +152,38 @@ test('pair counts stay exact through many overlapping tracked writes', () => {
     for (let at = 1000; at < 3500; at += 333) buffer.apply(at, truth.subarray(at, Math.min(3500, at + 333)), { baseline, baseFirst: 1000 });
     // brute force: every marked frame's (from, to) pair
     let total = 0;
-    for (let g = 0; g < 4000; g++) if (buffer.marks.from[g] !== NO_MARK) total++;
+    for (let g = 0; g < 4000; g++) if (buffer.marks.at(g) !== NO_MARK) total++;
     assert.equal(buffer.marks.count, total);
     const sum = buffer.marks.counts().transitions.reduce((n, t) => n + t.count, 0);
     assert.equal(sum, total);
     for (let g = 1000; g < 3500; g++) {
       const expected = baseline[g - 1000] !== truth[g] ? baseline[g - 1000] : NO_MARK;
-      assert.equal(buffer.marks.from[g], expected);
+      assert.equal(buffer.marks.at(g), expected);
     }
   }
   // an untracked write clears its range's marks
   buffer.apply(1000, buffer.codes.slice(1000, 2000));
-  for (let g = 1000; g < 2000; g++) assert.equal(buffer.marks.from[g], NO_MARK);
+  for (let g = 1000; g < 2000; g++) assert.equal(buffer.marks.at(g), NO_MARK);
 });
 
 test('the pyramid carries the marks up: a single changed frame marks its block at every level', () => {
   const buffer = new FrameBuffer(1, 512 * 512);
   buffer.apply(0, new Uint8Array(512 * 512));
-  const pyramid = new StatusPyramid(buffer, gridGeometry(buffer.frames, 512));
+  const pyramid = new FramePyramid(buffer, new RowsLayout(buffer.frames, 512));
   buffer.onChange((first, last) => pyramid.update(first, last));
   const gfn = 300 * 512 + 77;
-  const baseline = buffer.codes.slice();
-  buffer.apply(gfn, Uint8Array.of(2), { baseline, baseFirst: 0 });
-  for (let k = 1; k < pyramid.levels.length; k++) {
-    const lvl = pyramid.levels[k];
+  buffer.apply(gfn, Uint8Array.of(2), {});
+  assert.equal(buffer.marks.at(gfn), 0, 'marked with the code it had');
+  for (let k = 2; k < pyramid.levels.length; k++) {
+    const lvl = pyramid.levels[k]!;
     const marked: number[] = [];
     lvl.marks.forEach((m, i) => m !== NO_MARK && marked.push(i));
     assert.deepEqual(marked, [(300 >> k) * lvl.cols + (77 >> k)], `level ${k}`);
   }
   // rescanned unchanged: the mark goes at every level
-  buffer.apply(gfn, Uint8Array.of(2), { baseline: buffer.codes.slice(), baseFirst: 0 });
-  for (const lvl of pyramid.levels) assert.ok(lvl.marks.every((m) => m === NO_MARK));
+  buffer.apply(gfn, Uint8Array.of(2), {});
+  assert.equal(buffer.marks.at(gfn), NO_MARK);
+  for (const lvl of pyramid.levels.slice(2)) assert.ok(lvl!.marks.every((m) => m === NO_MARK));
 });
 
 test('a diff mask decodes to its set bits, least significant first', () => {
@@ -211,7 +212,7 @@ test('a diff shows B with the frames that differ from A marked, whatever was sca
   const buffer = s().frameBuffer()!;
   assert.notEqual(buffer, s().liveBuffer());
   assert.deepEqual(marked(buffer), changed.filter((g) => g <= 6999));
-  for (const g of marked(buffer)) assert.equal(buffer.marks.from[g], before[g]);
+  for (const g of marked(buffer)) assert.equal(buffer.marks.at(g), before[g]);
   assert.equal(s().changes.total, past.diff?.changed);
   // the transitions the legend counts equal the API's
   assert.deepEqual(Object.fromEntries(s().changes.transitions.map((t) => [t.key, t.count])), past.diff?.transitions);

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import os from 'node:os';
 
 import * as app from '../../app/frame-status';
 import * as renderer from '../../renderer/frame-codes';
@@ -25,10 +26,16 @@ test('codeNameOf uses the host\'s names and falls back for the common codes', ()
   assert.equal(renderer.codeNameOf({}, 22), 'errno 22');
 });
 
-test('aggregation priority: paged > invalid > mapped > unscanned', () => {
+test('most notable: paged > errors (EPERM, ENOMEM...) > holes and no-answer codes > mapped > unscanned', () => {
   const p = renderer.CODE_PRIORITY;
-  assert.ok(p[renderer.CODE_PAGED] > p[22]);
-  assert.ok(p[22] > p[renderer.CODE_MAPPED]);
+  assert.ok(p[renderer.CODE_PAGED] > p[renderer.ERRNO.EPERM]);
+  assert.ok(p[renderer.ERRNO.ENOMEM] > p[renderer.ERRNO.EINVAL]);
+  assert.ok(p[renderer.ERRNO.EINVAL] > p[renderer.CODE_MAPPED]);
   assert.ok(p[renderer.CODE_MAPPED] > p[renderer.CODE_UNSCANNED]);
-  assert.equal(p[1], p[254]);
+  assert.equal(p[renderer.ERRNO.EINVAL], p[renderer.CODE_NOT_IN_DUMP]);
+  assert.equal(p[renderer.CODE_V1_NO_ERRNO], p[renderer.ERRNO.EINVAL]);
+});
+
+test('the renderer\'s errno numbers are Linux\'s', () => {
+  for (const [name, value] of Object.entries(renderer.ERRNO)) assert.equal(value, os.constants.errno[name as keyof typeof os.constants.errno], name);
 });

@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { bytesAsHex, bytesAsText, hexRows } from '../../renderer/hex/hex-format';
-import { paletteRgba, STATUS_COLORS } from '../../renderer/grid/palette';
 
 test('hex rows: 16 bytes in two groups of 8, printable ASCII, all-zero rows flagged', () => {
   const bytes = new Uint8Array(48);
@@ -31,15 +30,4 @@ test('clipboard text: hex 16 a line, text 64 a line', () => {
   const text = bytesAsText(page).trimEnd().split('\n');
   assert.equal(text.length, 64);
   assert.equal(text[0], 'A'.repeat(64));
-});
-
-test('palette: Okabe-Ito blue and orange, a neutral grey, one colour per status', () => {
-  assert.equal(STATUS_COLORS.mapped.toLowerCase(), '#0072b2');
-  assert.equal(STATUS_COLORS.paged.toLowerCase(), '#e69f00');
-  assert.equal(STATUS_COLORS.invalid.toLowerCase(), '#595959');
-  const rgba = paletteRgba();
-  assert.deepEqual([...rgba.subarray(0, 4)], [0x00, 0x72, 0xb2, 255]);
-  assert.deepEqual([...rgba.subarray(2 * 4, 2 * 4 + 4)], [0xe6, 0x9f, 0x00, 255]);
-  assert.deepEqual([...rgba.subarray(22 * 4, 22 * 4 + 4)], [0x59, 0x59, 0x59, 255]);
-  assert.deepEqual([...rgba.subarray(254 * 4, 254 * 4 + 4)], [0x59, 0x59, 0x59, 255]);
 });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 
 import type { DomainInfo } from '../../app/api';
 import { CodeHistogram, createFramescopeStore } from '../../renderer/store';
+import { layoutOf } from '../../renderer/store/view-slice';
 import { encodeCodes } from '../../app/chunk-codec';
 import { FakeScanApi, sampleCodes } from './fake-scan-api';
 
@@ -278,9 +279,12 @@ test('selecting a frame reads it; retry reads in retry mode; stale answers are d
   assert.equal(s().frameRead, null);
 });
 
-test('view actions: fit, zoom around a point, frames per row keeps the centre', async () => {
+test('view actions: fit, zoom around a point, aligned rows keep the centre', async () => {
   const { s } = await setup();
+  s().setFramesPerRow(512);
   s().setViewport(1000, 500);
+  assert.equal(s().layoutMode, 'aligned');
+  s().fit();
   const fit = s().view;
   assert.equal(fit.cellPx, Math.min(1000 / 512, 500 / Math.ceil(50000 / 512)));
   s().zoomAt(4, 100, 100);
@@ -289,9 +293,7 @@ test('view actions: fit, zoom around a point, frames per row keeps the centre', 
   s().revealGfn(gfn, 10);
   const centreGfn = () => {
     const v = s().view;
-    const x = Math.floor(v.originX + 500 / v.cellPx);
-    const y = Math.floor(v.originY + 250 / v.cellPx);
-    return y * s().framesPerRow + x;
+    return layoutOf(s()).gfnAt(Math.floor(v.originX + 500 / v.cellPx), Math.floor(v.originY + 250 / v.cellPx));
   };
   assert.equal(s().view.cellPx, 10);
   assert.equal(centreGfn(), gfn);
@@ -299,6 +301,59 @@ test('view actions: fit, zoom around a point, frames per row keeps the centre', 
   assert.equal(centreGfn(), gfn);
   s().fit();
   assert.equal(s().view.originY, 0);
+});
+
+test('the default layout fits the guest to the window, and a resize fits it again', async () => {
+  const { s } = await setup();
+  s().setViewport(1000, 500);
+  assert.equal(s().layoutMode, 'fit');
+  const filled = () => {
+    const l = layoutOf(s());
+    const cell = s().view.cellPx;
+    return (l.frames * cell * cell) / (s().viewport.width * s().viewport.height);
+  };
+  assert.ok(filled() > 0.85, `fills ${filled()}`);
+  const cols = layoutOf(s()).cols;
+  s().setViewport(400, 900);
+  assert.ok(layoutOf(s()).cols < cols, 'a tall window: narrower rows');
+  assert.ok(filled() > 0.85, `after the resize fills ${filled()}`);
+  // zoomed in by the user: a resize keeps the zoom
+  s().zoomBy(3);
+  const zoomed = s().view.cellPx;
+  s().setViewport(410, 905);
+  assert.equal(s().view.cellPx, zoomed);
+});
+
+test('the hover follows the grid when a key pans it: the tooltip never names the frame that was there', async () => {
+  const { s } = await setup();
+  s().setFramesPerRow(512);
+  s().setViewport(1000, 500);
+  s().setView({ cellPx: 10, originX: 0, originY: 0 });
+  s().setHover({ gfn: 512 * 2 + 3, x: 35, y: 25 });
+  s().panBy(0, -100); // ArrowDown moves the content up by 100 px: ten rows
+  assert.equal(s().hover?.gfn, 512 * 12 + 3);
+  s().revealGfn(40000, 10);
+  const v = s().view;
+  assert.equal(s().hover?.gfn, layoutOf(s()).gfnAt(Math.floor(v.originX + 35 / v.cellPx), Math.floor(v.originY + 25 / v.cellPx)));
+});
+
+test('a highlighted errno: next and previous select its frames in order, wrapping round', async () => {
+  const { s, api } = await setup();
+  assert.equal(await s().startScan(), true);
+  api.run(api.lastScanId, 4096);
+  const buffer = s().frameBuffer()!;
+  const code = buffer.codes.find((c) => c !== 0 && c !== 2 && c !== 255)!;
+  const frames = [...buffer.codes.keys()].filter((g) => buffer.codes[g] === code);
+  assert.ok(frames.length > 2);
+  s().toggleHighlight({ kind: 'code', code });
+  assert.equal(s().stepHighlight(1), frames[0]);
+  assert.equal(s().selectedGfn, frames[0]);
+  assert.equal(s().stepHighlight(1), frames[1]);
+  assert.equal(s().stepHighlight(-1), frames[0]);
+  assert.equal(s().stepHighlight(-1), frames[frames.length - 1], 'wraps round');
+  s().toggleHighlight({ kind: 'code', code });
+  assert.equal(s().highlight, null, 'the same button again turns it off');
+  assert.equal(s().stepHighlight(1), null);
 });
 
 test('dispose stops listening', async () => {
