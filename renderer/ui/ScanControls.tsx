@@ -88,7 +88,12 @@ export function ScanControls() {
           onChange={(e) => setRangeText('last', e.target.value)}
         />
         <span id={`${id}-range-msg`} className={error ? 'range-error' : 'range-info'} title={error ? error.error : undefined} data-testid={error ? 'range-error' : 'range-info'} role={error ? 'alert' : undefined}>
-          {error ? error.error : rangeSize !== null ? `${formatCount(rangeSize)} frames${parsed?.ok && parsed.whole ? ' (whole)' : ''}` : ''}
+          {error ? error.error : rangeSize !== null && (
+            <>
+              {formatCount(rangeSize)} frames
+              {parsed?.ok && parsed.whole && <span className="range-whole"> (whole)</span>}
+            </>
+          )}
         </span>
       </div>
 
