@@ -110,7 +110,7 @@ export function ScanControls() {
           onChange={(e) => setScanMode(e.target.value as ScanMode)}
         >
           <option value="observe">observe</option>
-          <option value="retry">retry paged</option>
+          <option value="retry">retry</option>
         </select>
         <span className="help" tabIndex={0} role="note" aria-label="What the modes do" data-testid="mode-help">
           ?

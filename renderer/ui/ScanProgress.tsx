@@ -105,7 +105,7 @@ export function ScanProgress() {
         <span className="progress-main">{text}</span>
         {countdown !== null && (
           <span className="progress-next" data-testid="auto-next">
-            · next rescan in {countdown} s
+            · rescan in {countdown} s
           </span>
         )}
       </div>
