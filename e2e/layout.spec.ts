@@ -158,10 +158,15 @@ for (const { viewport, bytesPerRow } of [{ viewport: { width: 1280, height: 800 
       expect(await asciiText(app)).toContain('FRAMESCOPE-MARKER');
       await expectToFit(app, 'after scanning web-01, its frame 0x1234 on show');
 
-      // the progress line says how the scan went, rate included, in full
+      // the progress line says how the scan went, rate included, in full; with auto-rescan on,
+      // the countdown to the next rescan besides
       const progress = app.getByTestId('progress-text');
       await expect(progress).toContainText(/Scanned 1,048,576 frames in .+ \(.+\/s\)/);
-      expect(await progress.evaluate((e) => e.scrollWidth <= e.clientWidth)).toBe(true);
+      await app.getByTestId('auto-rescan-interval').selectOption('30000');
+      await app.getByTestId('auto-rescan').check();
+      await expect(app.getByTestId('auto-next')).toBeVisible({ timeout: 30_000 });
+      await expect(progress).toContainText(/Scanned 1,048,576 frames in .+ \(.+\/s\)/);
+      await expectToFit(app, 'auto-rescan on, the countdown on show');
 
       await app.screenshot({ path: path.join(ARTIFACTS, `layout-${size}.png`) });
     });
