@@ -1,7 +1,7 @@
 /** The bottom line: host, transport, ABI, version, and the grid's keys. */
 import { useFs } from '../store/react';
 
-/** The grid's keys, and the tools' (wide: left out of a narrow window, their buttons say them). */
+/** The grid's keys, and the tools' (wide: left out of a narrow window; their buttons' tooltips say them). */
 const KEYS: ReadonlyArray<[keys: string, what: string, wide?: boolean]> = [
   ['F5', 'rescan'],
   ['Ctrl+R', 'auto', true],
