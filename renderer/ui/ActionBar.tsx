@@ -97,7 +97,7 @@ export function ActionBar() {
       {busy && (
         <span className="busy-note" role="status">
           <span className="spinner-small" aria-hidden="true" />
-          {busy}
+          <span className="busy-text" title={busy}>{busy}</span>
         </span>
       )}
     </div>

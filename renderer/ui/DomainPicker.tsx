@@ -1,6 +1,10 @@
-/** Which domain is on show: id, name, memory and frame count. */
+/**
+ * Which domain is on show. The picker lists id and name, short enough to read whole in a narrow
+ * top bar; the memory and the gfn space follow it where the bar has room, and the picker's
+ * tooltip says all of it.
+ */
 import { useFs } from '../store/react';
-import { domainOptionText, gfnSpaceText } from './domain-text';
+import { domainOptionText, gfnSpaceText, memoryText } from './domain-text';
 
 export function DomainPicker() {
   const domains = useFs((s) => s.domains);
@@ -9,10 +13,11 @@ export function DomainPicker() {
   const refreshDomains = useFs((s) => s.refreshDomains);
   const hostStatus = useFs((s) => s.hostStatus);
   const domain = domains.find((d) => d.id === domainId);
+  const gfnSpace = domain ? gfnSpaceText(domain) : null;
 
   return (
     <div className="domain-picker">
-      <label className="field-label" htmlFor="domain-select">
+      <label className="visually-hidden" htmlFor="domain-select">
         Domain
       </label>
       <select
@@ -21,12 +26,13 @@ export function DomainPicker() {
         data-testid="domain-select"
         value={domainId ?? ''}
         disabled={domains.length === 0}
+        title={domain ? `Domain ${domainOptionText(domain)}` : 'Domain'}
         onChange={(e) => selectDomain(Number(e.target.value))}
       >
         {domains.length === 0 && <option value="">{hostStatus === 'loading' ? 'Loading…' : 'No domains'}</option>}
         {domains.map((d) => (
-          <option key={d.id} value={d.id}>
-            {domainOptionText(d)}
+          <option key={d.id} value={d.id} title={domainOptionText(d)}>
+            {`${d.id} · ${d.name}`}
           </option>
         ))}
       </select>
@@ -35,8 +41,8 @@ export function DomainPicker() {
       </button>
       {domain && (
         <span className="domain-facts" data-testid="domain-facts">
-          <span title="domain id">dom{domain.id}</span>
-          {gfnSpaceText(domain) && <span>{gfnSpaceText(domain)}</span>}
+          <span title="memory">{memoryText(domain)}</span>
+          {gfnSpace && <span>{gfnSpace}</span>}
         </span>
       )}
     </div>

@@ -88,7 +88,12 @@ export function ScanControls() {
           onChange={(e) => setRangeText('last', e.target.value)}
         />
         <span id={`${id}-range-msg`} className={error ? 'range-error' : 'range-info'} title={error ? error.error : undefined} data-testid={error ? 'range-error' : 'range-info'} role={error ? 'alert' : undefined}>
-          {error ? error.error : rangeSize !== null ? `${formatCount(rangeSize)} frames${parsed?.ok && parsed.whole ? ' (whole)' : ''}` : ''}
+          {error ? error.error : rangeSize !== null && (
+            <>
+              {formatCount(rangeSize)} frames
+              {parsed?.ok && parsed.whole && <span className="range-whole"> (whole)</span>}
+            </>
+          )}
         </span>
       </div>
 
@@ -105,7 +110,7 @@ export function ScanControls() {
           onChange={(e) => setScanMode(e.target.value as ScanMode)}
         >
           <option value="observe">observe</option>
-          <option value="retry">retry paged</option>
+          <option value="retry">retry</option>
         </select>
         <span className="help" tabIndex={0} role="note" aria-label="What the modes do" data-testid="mode-help">
           ?

@@ -44,7 +44,9 @@ export function ScanProgress() {
   if (!run) {
     return (
       <div className="progress" data-testid="progress" data-state="idle">
-        <div className="progress-text progress-idle">No scan yet. Scan maps every frame of the range through privcmd.</div>
+        <div className="progress-text progress-idle">
+          <span className="progress-main">No scan yet. Scan maps every frame of the range through privcmd.</span>
+        </div>
       </div>
     );
   }
@@ -101,10 +103,10 @@ export function ScanProgress() {
           {pageIn ? 'page-in' : run.mode} {range}
           {elsewhere}
         </span>
-        <span>{text}</span>
+        <span className="progress-main">{text}</span>
         {countdown !== null && (
           <span className="progress-next" data-testid="auto-next">
-            · next rescan in {countdown} s
+            · rescan in {countdown} s
           </span>
         )}
       </div>

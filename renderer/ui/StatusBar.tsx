@@ -1,6 +1,19 @@
 /** The bottom line: host, transport, ABI, version, and the grid's keys. */
 import { useFs } from '../store/react';
 
+/** The grid's keys, and the tools' (wide: left out of a narrow window; their buttons' tooltips say them). */
+const KEYS: ReadonlyArray<[keys: string, what: string, wide?: boolean]> = [
+  ['F5', 'rescan'],
+  ['Ctrl+R', 'auto', true],
+  ['Ctrl+I', 'page in', true],
+  ['Ctrl+F', 'find'],
+  ['Ctrl+T', 'timeline', true],
+  ['wheel', 'zoom'],
+  ['drag', 'pan'],
+  ['shift+drag', 'box'],
+  ['?', 'all keys'],
+];
+
 export function StatusBar() {
   const host = useFs((s) => s.host);
   const connection = useFs((s) => s.connection);
@@ -25,8 +38,12 @@ export function StatusBar() {
       <span className={`conn conn-${connection}`} data-testid="connection-state">
         {connection === 'local' ? 'desktop' : connection === 'open' ? 'connected' : 'disconnected'}
       </span>
-      <span className="statusbar-keys">
-        F5 rescan · Ctrl+R auto · Ctrl+I page in · Ctrl+F find · Ctrl+T timeline · wheel zoom · drag pan · shift+drag box · ? all keys
+      <span className="statusbar-keys" title={KEYS.map(([keys, what]) => `${keys} ${what}`).join(' · ')}>
+        {KEYS.map(([keys, what, wide]) => (
+          <span key={keys} className={wide ? 'statusbar-key is-wide' : 'statusbar-key'}>
+            {keys} {what}
+          </span>
+        ))}
       </span>
     </footer>
   );

@@ -1,6 +1,7 @@
 /**
- * The top bar: what is inspected (domain picker, the host or dump badge, the dumps of the
- * desktop app), the tools, and the scan controls with the rescans and page-in.
+ * The top bar, two rows that do not wrap. The first: the domain picker, the tools, the rescans
+ * and page-in, and what is inspected (the host or dump badge, the dumps of the desktop app). The
+ * second: the scan controls, then the progress, which takes the width that is left.
  */
 import { desktopBridge } from '../platform/desktop';
 import { isScanActive } from '../store';
@@ -20,31 +21,33 @@ export function TopBar() {
   const desktop = desktopBridge();
   return (
     <header className="topbar">
-      <div className="topbar-row">
+      <div className="topbar-row topbar-main">
         <div className="brand" title={host ? `framescope ${host.version}` : 'framescope'}>
           <span className={`brand-mark${active ? ' is-active' : ''}`} aria-hidden="true" />
           framescope
         </div>
         <DomainPicker />
         <ActionBar />
+        <LiveControls />
         <div className="topbar-spacer" />
-        <SourceBadge />
-        {desktop && host?.backend === 'dump' && (
-          <button type="button" className="btn btn-small" data-testid="inspect-host" title="Stop inspecting the dump: back to the host"
-            onClick={() => desktop.inspectHost().catch((e) => notify('error', `Back to the host: ${errorMessage(e)}`))}>
-            Back to host
-          </button>
-        )}
-        <DumpMenu />
-        {host && (
-          <span className="host-description" data-testid="host-description" title={`${host.hostname} · backend ${host.backend}`}>
-            {host.description}
-          </span>
-        )}
+        <div className="topbar-source">
+          <SourceBadge />
+          {desktop && host?.backend === 'dump' && (
+            <button type="button" className="btn btn-small" data-testid="inspect-host" title="Stop inspecting the dump: back to the host"
+              onClick={() => desktop.inspectHost().catch((e) => notify('error', `Back to the host: ${errorMessage(e)}`))}>
+              Back to host
+            </button>
+          )}
+          <DumpMenu />
+          {host && (
+            <span className="host-description" data-testid="host-description" title={`${host.hostname} · backend ${host.backend}`}>
+              {host.description}
+            </span>
+          )}
+        </div>
       </div>
       <div className="topbar-row topbar-scan">
         <ScanControls />
-        <LiveControls />
         <ScanProgress />
       </div>
     </header>
