@@ -8,6 +8,7 @@
  */
 import { FRAME_STATUSES, type FrameStatus, statusOf } from '../frame-codes';
 import { NO_MARK } from './change-marks';
+import type { Clock } from './types';
 
 /** Runs kept by default: 10 MB of typed arrays, more rows than anyone scrolls through. */
 export const REGIONS_LIMIT = 1_000_000;
@@ -341,3 +342,123 @@ export function sortRegions(runs: RegionRuns, sort: RegionSort): Uint32Array {
   return order.sort((a, b) => size(b) - size(a) || a - b);
 }
 
+/** A FrameBuffer as the updater sees it: its codes and marks (read when a computation starts). */
+export interface RegionBuffer {
+  codes: Uint8Array;
+  marks: { from: Uint8Array };
+}
+
+export interface RegionsUpdaterOptions {
+  /** While the buffer keeps changing (a scan streams chunks), computations start at most this often. */
+  minIntervalMs?: number;
+  /** A computation works this long, then yields (one task of the page). */
+  sliceMs?: number;
+}
+
+/**
+ * Keeps the runs of a buffer up to date without following every chunk: a new buffer or
+ * filter starts over at once; a new version of the same buffer (a scan's chunk) starts a new
+ * computation at most every minIntervalMs, after the one under way ends. Computations run in
+ * slices of sliceMs, so a 2^30-frame buffer does not freeze the page.
+ */
+export class RegionsUpdater {
+  private readonly minIntervalMs: number;
+  private readonly sliceMs: number;
+  private buffer: RegionBuffer | null = null;
+  private version: unknown = undefined;
+  private filter: RegionFilter = {};
+  private filterKey = '';
+  private limit = REGIONS_LIMIT;
+  /** The request the last computation started from (for "is it up to date"). */
+  private started: { buffer: RegionBuffer | null; version: unknown; filterKey: string } | null = null;
+  private startedAt = -Infinity;
+  private scan: RegionScan | null = null;
+  private timer: unknown = null;
+  private disposed = false;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly onRuns: (runs: RegionRuns) => void,
+    options: RegionsUpdaterOptions = {},
+  ) {
+    this.minIntervalMs = options.minIntervalMs ?? 500;
+    this.sliceMs = options.sliceMs ?? 12;
+  }
+
+  /** A computation is under way or waiting to start. */
+  get busy(): boolean {
+    return this.scan !== null || this.timer !== null;
+  }
+
+  /** What the runs should be of now; call it whenever one of them may have changed. */
+  request(buffer: RegionBuffer | null, version: unknown, filter: RegionFilter, limit = REGIONS_LIMIT): void {
+    if (this.disposed) return;
+    const filterKey = JSON.stringify([filter.status ?? null, filter.code ?? null, filter.changed ?? false, filter.transition ?? null, limit]);
+    const fresh = buffer !== this.buffer || filterKey !== this.filterKey;
+    this.buffer = buffer;
+    this.version = version;
+    this.filter = filter;
+    this.filterKey = filterKey;
+    this.limit = limit;
+    if (fresh) {
+      // Another buffer or filter: what is under way answers an old question.
+      this.cancel();
+      this.schedule(0);
+    } else if (!this.upToDate() && !this.busy) {
+      this.schedule(Math.max(0, this.startedAt + this.minIntervalMs - this.clock.now()));
+    }
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.cancel();
+  }
+
+  private upToDate(): boolean {
+    const s = this.started;
+    return s !== null && s.buffer === this.buffer && s.version === this.version && s.filterKey === this.filterKey;
+  }
+
+  private cancel(): void {
+    if (this.timer !== null) this.clock.clearTimeout(this.timer);
+    this.timer = null;
+    this.scan = null;
+  }
+
+  private schedule(ms: number): void {
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = null;
+      this.start();
+    }, ms);
+  }
+
+  private start(): void {
+    this.started = { buffer: this.buffer, version: this.version, filterKey: this.filterKey };
+    this.startedAt = this.clock.now();
+    if (!this.buffer) {
+      this.onRuns(NO_REGIONS);
+      return;
+    }
+    this.scan = new RegionScan(regionSourceOf(this.buffer), this.filter, this.limit);
+    this.slice();
+  }
+
+  private slice(): void {
+    const scan = this.scan;
+    if (!scan) return;
+    const t0 = this.clock.now();
+    do scan.step(1 << 20);
+    while (!scan.done && this.clock.now() - t0 < this.sliceMs);
+    if (!scan.done) {
+      this.timer = this.clock.setTimeout(() => {
+        this.timer = null;
+        this.slice();
+      }, 0);
+      return;
+    }
+    this.scan = null;
+    this.onRuns(scan.result());
+    // The buffer moved on meanwhile: again, once the interval is up.
+    if (!this.upToDate()) this.schedule(Math.max(0, this.startedAt + this.minIntervalMs - this.clock.now()));
+  }
+}

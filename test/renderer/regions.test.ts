@@ -3,12 +3,14 @@ import assert from 'node:assert/strict';
 
 import { NO_MARK } from '../../renderer/store/change-marks';
 import { FrameBuffer } from '../../renderer/store/frame-buffer';
+import type { Clock } from '../../renderer/store/types';
 import {
   type RegionFilter,
   type RegionRuns,
   type RegionSource,
   NO_REGIONS,
   RegionScan,
+  RegionsUpdater,
   computeRegions,
   regionAt,
   regionSourceOf,
@@ -286,4 +288,119 @@ test('bad input is refused with a clear error', () => {
   assert.throws(() => computeRegions(layoutSource(), { status: 'gone' as never }), /status: 'gone' is not a frame status/);
   assert.throws(() => computeRegions(layoutSource(), { transition: { from: 'mapped', to: -1 } }), /transition to: -1 is not a frame code/);
   assert.throws(() => computeRegions(layoutSource(), {}, -1), /limit -1 is not a count of runs/);
+});
+
+/** A clock a test moves by hand; each now() may also move it on, as work takes time. */
+class ManualClock implements Clock {
+  t = 1000;
+  msPerNow = 0;
+  private timers: Array<{ at: number; fn: () => void; id: number }> = [];
+  private nextId = 1;
+  now(): number {
+    this.t += this.msPerNow;
+    return this.t;
+  }
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = this.nextId++;
+    this.timers.push({ at: this.t + ms, fn, id });
+    return id;
+  }
+  clearTimeout(handle: unknown): void {
+    this.timers = this.timers.filter((t) => t.id !== handle);
+  }
+  get pending(): number {
+    return this.timers.length;
+  }
+  /** Moves time on, running the timers that come due, in order. */
+  advance(ms: number): void {
+    const end = this.t + ms;
+    for (;;) {
+      const due = this.timers.filter((t) => t.at <= end).sort((a, b) => a.at - b.at)[0];
+      if (!due) break;
+      this.timers = this.timers.filter((t) => t !== due);
+      this.t = Math.max(this.t, due.at);
+      due.fn();
+    }
+    this.t = Math.max(this.t, end);
+  }
+}
+
+function updaterSetup() {
+  const clock = new ManualClock();
+  const results: Array<{ at: number; runs: RegionRuns }> = [];
+  const updater = new RegionsUpdater(clock, (runs) => results.push({ at: clock.t, runs }), { minIntervalMs: 500, sliceMs: 12 });
+  const buffer = new FrameBuffer(1, 0x1000);
+  return { clock, results, updater, buffer };
+}
+
+test('updater: the first request computes at once, an unchanged one not again', () => {
+  const { clock, results, updater, buffer } = updaterSetup();
+  buffer.apply(0, codesOf([0x800, OK], [0x800, EINVAL]));
+  updater.request(buffer, buffer.version, {});
+  assert.equal(results.length, 0, 'not inside request(): the caller is rendering');
+  clock.advance(0);
+  assert.deepEqual(rows(results[0].runs), [[0, 0x7ff, OK], [0x800, 0xfff, EINVAL]]);
+  updater.request(buffer, buffer.version, {});
+  clock.advance(5000);
+  assert.equal(results.length, 1);
+  assert.equal(updater.busy, false);
+});
+
+test('updater: while chunks stream in, at most one computation per interval, and one after the last', () => {
+  const { clock, results, updater, buffer } = updaterSetup();
+  updater.request(buffer, buffer.version, {});
+  clock.advance(0);
+  assert.equal(results.length, 1);
+  // a scan writes a chunk every 20 ms for 2 s
+  for (let k = 0; k < 100; k++) {
+    clock.advance(20);
+    buffer.apply(k * 0x20, new Uint8Array(0x20).fill(k % 2 ? ENOENT : OK));
+    updater.request(buffer, buffer.version, {});
+  }
+  const starts = results.slice(1).map((r) => r.at);
+  assert.ok(starts.length >= 3 && starts.length <= 5, `${starts.length} computations in 2 s`);
+  for (let i = 1; i < starts.length; i++) assert.ok(starts[i] - starts[i - 1] >= 500, `computations ${starts[i] - starts[i - 1]} ms apart`);
+  // the last chunk is not lost: one more computation once the interval is up
+  clock.advance(500);
+  const last = results.at(-1)!.runs;
+  assert.deepEqual(rows(last), rows(computeRegions(regionSourceOf(buffer))));
+  assert.equal(last.total, 100 + 1);
+  assert.equal(updater.busy, false);
+});
+
+test('updater: another filter or buffer starts over at once, dropping the computation under way', () => {
+  const { clock, results, updater } = updaterSetup();
+  const big = new FrameBuffer(1, 1 << 23);
+  // 32768 runs of 0x100 frames, OK and EINVAL in turn
+  big.apply(0, codesOfRuns(Array.from({ length: 1 << 15 }, (_, i): [number, number] => [0x100, i % 2 ? EINVAL : OK])));
+  clock.msPerNow = 5; // each look at the clock costs 5 ms: a slice does a few steps
+  updater.request(big, big.version, {});
+  clock.advance(0);
+  assert.equal(results.length, 0, 'sliced: not done in one task');
+  assert.ok(updater.busy);
+  updater.request(big, big.version, { status: 'invalid' });
+  clock.advance(1000);
+  assert.equal(results.length, 1, 'only the new filter answers');
+  assert.equal(results[0].runs.total, 1 << 14);
+  assert.deepEqual(rows(results[0].runs)[0], [0x100, 0x1ff, EINVAL]);
+  // another buffer: at once too, though the interval is not up
+  const small = new FrameBuffer(2, 4);
+  small.apply(0, Uint8Array.of(OK, OK, ENOENT, OK));
+  updater.request(small, small.version, { status: 'invalid' });
+  clock.advance(0);
+  assert.equal(results[1].runs.total, 0);
+  updater.request(null, 0, {});
+  clock.advance(0);
+  assert.equal(results[2].runs.count, 0);
+});
+
+test('updater: nothing after dispose', () => {
+  const { clock, results, updater, buffer } = updaterSetup();
+  updater.request(buffer, buffer.version, {});
+  updater.dispose();
+  clock.advance(1000);
+  updater.request(buffer, buffer.version + 1, {});
+  clock.advance(1000);
+  assert.equal(results.length, 0);
+  assert.equal(clock.pending, 0);
 });
