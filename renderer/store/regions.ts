@@ -457,8 +457,8 @@ export class RegionsUpdater {
       return;
     }
     this.scan = null;
-    this.onRuns(scan.result());
-    // The buffer moved on meanwhile: again, once the interval is up.
+    // The buffer moved on meanwhile: again, once the interval is up (before telling, so that busy says so).
     if (!this.upToDate()) this.schedule(Math.max(0, this.startedAt + this.minIntervalMs - this.clock.now()));
+    this.onRuns(scan.result());
   }
 }
