@@ -55,6 +55,8 @@ export interface RegionRuns {
   changes: boolean;
   /** Frames of the source. */
   sourceFrames: number;
+  /** The filter they pass (the object given). */
+  filter: RegionFilter;
 }
 
 export interface Region {
@@ -137,6 +139,7 @@ export class RegionScan {
   /** Words of 4 change marks, to skip unmarked frames 4 at a time; null when not aligned. */
   private readonly fromWords: Uint32Array | null;
   private readonly allowed: Uint8Array;
+  private readonly filter: RegionFilter;
   private readonly limit: number;
   readonly changes: boolean;
   private at = 0;
@@ -158,6 +161,7 @@ export class RegionScan {
     this.from = source.from;
     this.fromWords = source.from.byteOffset % 4 === 0 ? new Uint32Array(source.from.buffer, source.from.byteOffset, n >>> 2) : null;
     this.allowed = allowedPairs(filter);
+    this.filter = filter;
     this.changes = isChangesFilter(filter);
     this.limit = limit;
     const capacity = Math.min(limit, 4096);
@@ -266,6 +270,7 @@ export class RegionScan {
       truncated: this.total > k,
       changes: this.changes,
       sourceFrames: this.codes.length,
+      filter: this.filter,
     };
   }
 }
@@ -436,7 +441,7 @@ export class RegionsUpdater {
     this.started = { buffer: this.buffer, version: this.version, filterKey: this.filterKey };
     this.startedAt = this.clock.now();
     if (!this.buffer) {
-      this.onRuns(NO_REGIONS);
+      this.onRuns({ ...NO_REGIONS, filter: this.filter });
       return;
     }
     this.scan = new RegionScan(regionSourceOf(this.buffer), this.filter, this.limit);

@@ -283,7 +283,9 @@ export function RegionsView({ changesOnly = false, maxRows }: { changesOnly?: bo
   const [change, setChange] = useState(changesOnly ? 'changed' : 'all');
   const [sort, setSort] = useState<RegionSort>('gfn');
   const filter = useMemo(() => filterOf(show, change), [show, change]);
-  const { runs, busy } = useRegionRuns(filter);
+  const { runs, busy: computing } = useRegionRuns(filter);
+  // Runs of the filter before are on show until those of this one come.
+  const busy = computing || (runs !== null && runs.filter !== filter);
   const pick = usePickRegion();
   const empty = changesOnly || change !== 'all' ? 'No changed frames here' : show === 'all' ? 'Nothing scanned to list' : 'No run of this kind';
   return (

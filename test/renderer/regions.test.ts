@@ -71,6 +71,8 @@ test('runs are the maximal sequences of equal code, with their frames', () => {
   const runs = computeRegions(layoutSource());
   assert.deepEqual(rows(runs), LAYOUT_RUNS);
   assert.deepEqual([runs.count, runs.total, runs.frames, runs.truncated, runs.changes, runs.sourceFrames], [9, 9, 0x430, false, false, 0x430]);
+  const filter = { status: 'invalid' as const };
+  assert.equal(computeRegions(layoutSource(), filter).filter, filter, 'the runs say which filter they pass');
   assert.deepEqual(regionAt(runs, 3), { first: 0xa0, last: 0xbf, frames: 0x20, code: EINVAL, status: 'invalid', from: null });
   assert.equal(regionAt(runs, 6).status, 'invalid');
   assert.equal(regionAt(runs, 8).status, 'unscanned');
@@ -389,9 +391,11 @@ test('updater: another filter or buffer starts over at once, dropping the comput
   updater.request(small, small.version, { status: 'invalid' });
   clock.advance(0);
   assert.equal(results[1].runs.total, 0);
-  updater.request(null, 0, {});
+  const none = {};
+  updater.request(null, 0, none);
   clock.advance(0);
   assert.equal(results[2].runs.count, 0);
+  assert.equal(results[2].runs.filter, none);
 });
 
 test('updater: nothing after dispose', () => {
