@@ -89,6 +89,16 @@ test.describe('the regions table', () => {
     await expect(app.getByTestId('selected-gfn')).toHaveAttribute('data-gfn', String(0xa0));
     await expect(app.getByTestId('box-prompt')).toContainText('Frames 0x000a0–0x000bf (32)');
     await expect(vga).toHaveAttribute('aria-selected', 'true');
+    // the keyboard: up to the run before in this order (the next smallest hole), Enter goes there
+    const scanned = (await app.getByTestId('progress-text').textContent())!;
+    await vga.press('ArrowUp');
+    await app.keyboard.press('Enter');
+    await expect(app.getByTestId('selected-gfn')).toHaveAttribute('data-gfn', String(0xfc00b));
+    await expect(app.getByTestId('box-prompt')).toContainText('Frames 0xfc00b–0xfc0ff (245)');
+    // Enter picked the run; it did not also rescan (the page's Enter): the last scan is still the whole domain's
+    await app.waitForTimeout(500);
+    await expect(app.getByTestId('progress-text')).toHaveText(scanned);
+    await vga.click();
     // the grid shows it: the frame in view, its tooltip an EINVAL hole
     const point = await app.evaluate(() => (window as unknown as { __framescope: { frameToClientPoint(g: number): { x: number; y: number } | null } })
       .__framescope.frameToClientPoint(0xa0));

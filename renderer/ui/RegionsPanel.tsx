@@ -141,11 +141,19 @@ export function RegionsTable({ runs, busy, sort, onSort, onPick, maxRows, emptyT
     return () => observer.disconnect();
   }, []);
 
-  // Another order: back to its top.
+  // Another order or filter: back to the top (not when a scan's chunks recompute the same list).
+  const filter = runs?.filter;
   useEffect(() => {
     if (scroller.current) scroller.current.scrollTop = 0;
     setScrollTop(0);
-  }, [sort]);
+  }, [sort, filter]);
+
+  /** Arrow keys move between rows (the neighbours are rendered: OVERSCAN). */
+  const focusRow = (row: number) => {
+    const el = scroller.current?.querySelector<HTMLElement>(`[data-row="${row}"]`);
+    el?.focus();
+    el?.scrollIntoView({ block: 'nearest' });
+  };
 
   const count = runs?.count ?? 0;
   const changes = runs?.changes ?? false;
@@ -165,14 +173,15 @@ export function RegionsTable({ runs, busy, sort, onSort, onPick, maxRows, emptyT
     const name = codeNameOf(codeNames, r.code);
     rows.push(
       <div key={row} role="row" tabIndex={0} className={`regions-row${selected ? ' is-selected' : ''}`} style={{ top: row * ROW_PX }}
-        data-testid="region-row" data-first={r.first} data-last={r.last} data-code={r.code} data-from={r.from ?? undefined}
-        aria-selected={selected} title="Show this run on the grid, selected for a rescan"
+        data-testid="region-row" data-row={row} data-first={r.first} data-last={r.last} data-code={r.code} data-from={r.from ?? undefined}
+        aria-rowindex={row + 2} aria-selected={selected} title="Show this run on the grid, selected for a rescan"
         onClick={() => onPick(r)}
         onKeyDown={(e) => {
-          if (e.key === 'Enter' || e.key === ' ') {
-            e.preventDefault();
-            onPick(r);
-          }
+          if (e.key === 'Enter' || e.key === ' ') onPick(r);
+          else if (e.key === 'ArrowDown' && row + 1 < count) focusRow(row + 1);
+          else if (e.key === 'ArrowUp' && row > 0) focusRow(row - 1);
+          else return;
+          e.preventDefault();
         }}>
         <span role="cell" className="mono">{formatGfn(r.first, frames)}</span>
         <span role="cell" className="mono">{formatGfn(r.last, frames)}</span>
@@ -193,10 +202,10 @@ export function RegionsTable({ runs, busy, sort, onSort, onPick, maxRows, emptyT
   }
 
   return (
-    <div ref={scroller} className={`regions-table${changes ? ' is-changes' : ''}`} style={style} role="table" aria-label="Regions" aria-rowcount={count}
+    <div ref={scroller} className={`regions-table${changes ? ' is-changes' : ''}`} style={style} role="table" aria-label="Regions" aria-rowcount={count + 1}
       aria-busy={busy} data-testid="regions-table" data-state={busy || !runs ? 'computing' : 'ready'} data-count={count} data-total={runs?.total ?? 0} data-sort={sort}
       onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}>
-      <div className="regions-row regions-head" role="row">
+      <div className="regions-row regions-head" role="row" aria-rowindex={1}>
         {columns.map((c) => (
           <span key={c.key} role="columnheader" className={c.num ? 'num' : undefined}
             aria-sort={sort === c.sort ? (c.sort === 'frames' ? 'descending' : 'ascending') : 'none'}>
