@@ -92,8 +92,7 @@ export function DiffPanel() {
       )}
       {diff.changed > 0 && (
         <div className="diff-regions">
-          <h3>Changed regions</h3>
-          <RegionsView changesOnly maxRows={CHANGED_ROWS} />
+          <RegionsView changesOnly maxRows={CHANGED_ROWS} title="Changed regions" />
         </div>
       )}
     </section>

@@ -286,8 +286,11 @@ function ShowSelect({ value, onChange }: { value: string; onChange(value: string
   );
 }
 
-/** Filters, the table and its note: the regions of the codes on show (only the changed ones with `changesOnly`). */
-export function RegionsView({ changesOnly = false, maxRows }: { changesOnly?: boolean; maxRows?: number }) {
+/**
+ * Filters, the table and its note: the regions of the codes on show, or with `changesOnly`
+ * their changed frames only (by transition; a diff's view, headed by `title`).
+ */
+export function RegionsView({ changesOnly = false, maxRows, title }: { changesOnly?: boolean; maxRows?: number; title?: string }) {
   const [show, setShow] = useState('all');
   const [change, setChange] = useState(changesOnly ? 'changed' : 'all');
   const [sort, setSort] = useState<RegionSort>('gfn');
@@ -300,11 +303,12 @@ export function RegionsView({ changesOnly = false, maxRows }: { changesOnly?: bo
   return (
     <div className="regions-view" data-testid={changesOnly ? 'changed-regions' : 'regions-view'}>
       <div className="regions-filters">
-        <ShowSelect value={show} onChange={setShow} />
+        {title && <h3 className="regions-title">{title}</h3>}
+        {!changesOnly && <ShowSelect value={show} onChange={setShow} />}
         <ChangeSelect value={change} onChange={setChange} changesOnly={changesOnly} />
         <span className="toolbar-spacer" />
-        <span className="dim regions-summary" data-testid="regions-summary">
-          {runs ? `${formatCount(runs.total)} ${runs.total === 1 ? 'run' : 'runs'} · ${formatCount(runs.frames)} frames` : ''}
+        <span className="dim regions-summary" data-testid="regions-summary" title={runs ? `${formatCount(runs.frames)} frames in these runs` : undefined}>
+          {runs ? `${formatCount(runs.total)} ${runs.total === 1 ? 'run' : 'runs'} · ${formatBytes(runs.frames * PAGE_SIZE)}` : ''}
           {busy && <span className="spinner-small" aria-label="Updating" />}
         </span>
       </div>
