@@ -11,11 +11,12 @@ import type { DomainInfo, FrameRead, InspectorEvent, ScanSummary, SearchHit, Sea
 import type { BackendChoice, BackendOptions } from './backend';
 import { resolveBackend } from './backend';
 import { chunkCodes } from './chunk-codec';
-import { diffScans } from './diff';
+import { changedRuns, DIFF_MAX_RUNS, diffScans } from './diff';
 import { exportFormatOf, exportScan, readSnapshotFile, writeFileAtomic } from './export-files';
 import { OWN_CODE_DESCRIPTIONS } from './frame-status';
 import { hexDump } from './hex-dump';
 import { Inspector, startInspector } from './inspector-client';
+import { hex } from './numbers';
 import { connectRemoteInspector } from './remote-inspector';
 import { scanToEnd } from './scan-to-end';
 import { parsePattern } from './search';
@@ -33,7 +34,9 @@ commands:
        [--out FILE.fsnap|FILE.csv|FILE.json]
                                             map every frame of the range and count the results;
                                             --out saves a snapshot or the statuses as runs
-  diff A.fsnap B.fsnap [--json]             frames that changed between two snapshots
+  diff A.fsnap B.fsnap [--max-runs N] [--json]
+                                            frames that changed between two snapshots, and
+                                            where: runs of the same change (the first N, 10000)
   search --domain ID|NAME (--string TEXT [--utf16] | --hex BYTES) [--range FIRST-LAST]
        [--max-hits N] [--json]              find bytes in the mapped frames of a range
   serve [--listen HOST:PORT] [--domain ID|NAME]
@@ -288,17 +291,26 @@ async function commandRead(args: string[], options: BackendOptions, io: Io): Pro
   });
 }
 
+/** Changed runs the text output of diff lists; --json lists up to --max-runs. */
+const DIFF_TEXT_RUNS = 10;
+
 async function commandDiff(args: string[], _options: BackendOptions, io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { json: { type: 'boolean' } }, strict: true, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args, options: { json: { type: 'boolean' }, 'max-runs': { type: 'string' } }, strict: true, allowPositionals: true,
+  });
   if (positionals.length !== 2) throw new UsageError('diff needs two snapshot files: framescope diff A.fsnap B.fsnap');
+  const maxRuns = values['max-runs'] !== undefined ? parseNumber(values['max-runs'], '--max-runs') : DIFF_MAX_RUNS;
   const [a, b] = positionals.map(readSnapshotFile);
-  const d = diffScans({ first: a.header.first, codes: a.codes }, { first: b.header.first, codes: b.codes });
+  const sideA = { first: a.header.first, codes: a.codes };
+  const sideB = { first: b.header.first, codes: b.codes };
+  const d = diffScans(sideA, sideB);
+  const runs = changedRuns(sideA, sideB, values.json ? maxRuns : Math.min(maxRuns, DIFF_TEXT_RUNS));
   if (a.header.domain.id !== b.header.domain.id || a.header.domain.name !== b.header.domain.name) {
     io.err(`framescope: note: the snapshots are of different domains (${a.header.domain.name} and ${b.header.domain.name})\n`);
   }
   const { changedMask: _mask, ...result } = d;
   if (values.json) {
-    io.out(JSON.stringify({ a: a.header, b: b.header, ...result }, null, 2) + '\n');
+    io.out(JSON.stringify({ a: a.header, b: b.header, ...result, ...runs }, null, 2) + '\n');
     return 0;
   }
   const describe = (label: string, h: SnapshotHeader) =>
@@ -309,6 +321,11 @@ async function commandDiff(args: string[], _options: BackendOptions, io: Io): Pr
   if (rows.length) text += table([['TRANSITION', 'FRAMES'], ...rows.map(([k, v]) => [k, String(v)])], [false, true]);
   const codes = Object.entries(d.codeTransitions).sort((x, y) => y[1] - x[1]);
   if (codes.length) text += table([['CODES', 'FRAMES'], ...codes.map(([k, v]) => [k, String(v)])], [false, true]);
+  if (runs.runs.length) {
+    text += table([['FIRST', 'LAST', 'FRAMES', 'CHANGE'], ...runs.runs.map((r) => [hex(r.first), hex(r.last), String(r.frames), `${r.fromName}→${r.toName}`])],
+      [false, false, true, false]);
+    if (runs.runsTruncated) text += `… and ${runs.runsTotal - runs.runs.length} more runs, ${runs.runsTotal} in all (--json lists up to --max-runs of them)\n`;
+  }
   io.out(text);
   return 0;
 }

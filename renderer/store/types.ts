@@ -246,10 +246,13 @@ export type DialogName = 'diff' | 'shortcuts';
 export interface UiSlice {
   timelineOpen: boolean;
   searchOpen: boolean;
+  /** The regions table (runs of the codes on show); its runs are computed only while it is open. */
+  regionsOpen: boolean;
   dialog: DialogName | null;
   notices: Notice[];
   setTimelineOpen(open: boolean): void;
   setSearchOpen(open: boolean): void;
+  setRegionsOpen(open: boolean): void;
   openDialog(dialog: DialogName | null): void;
   notify(kind: NoticeKind, text: string): void;
   dismissNotice(id: number): void;

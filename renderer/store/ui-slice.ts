@@ -9,6 +9,7 @@ export const createUiSlice: SliceCreator<UiSlice> = (set, get) => {
   return {
     timelineOpen: false,
     searchOpen: false,
+    regionsOpen: false,
     dialog: null,
     notices: [],
 
@@ -18,6 +19,10 @@ export const createUiSlice: SliceCreator<UiSlice> = (set, get) => {
 
     setSearchOpen(open) {
       set({ searchOpen: open });
+    },
+
+    setRegionsOpen(open) {
+      set({ regionsOpen: open });
     },
 
     openDialog(dialog) {

@@ -15,6 +15,7 @@ import { FileDrop, SnapshotInput } from './FileDrop';
 import { Legend } from './Legend';
 import { Notices } from './Notices';
 import { PastViewBanner } from './PastViewBanner';
+import { RegionsPanel } from './RegionsPanel';
 import { SearchPanel } from './SearchPanel';
 import { ShortcutsOverlay } from './ShortcutsOverlay';
 import { StatusBar } from './StatusBar';
@@ -71,6 +72,7 @@ export function App() {
           <ErrorBoundary name="diff">
             <DiffPanel />
           </ErrorBoundary>
+          <ErrorBoundary name="regions"><RegionsPanel /></ErrorBoundary>
           <ErrorBoundary name="frame panel">
             <FramePanel />
           </ErrorBoundary>

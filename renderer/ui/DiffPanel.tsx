@@ -1,9 +1,16 @@
-/** A diff on show: what was compared, and the frames that differ by transition and by exact code. */
+/**
+ * A diff on show: what was compared, the frames that differ by transition and by exact code,
+ * and where: the changed regions (runs of the same from → to code), a click away on the grid.
+ */
 import { STATUS_LABELS, type FrameStatus } from '../frame-codes';
 import { formatCount, formatGfn, formatPercent } from '../format';
 import { STATUS_COLORS } from '../grid/palette';
 import { useFs } from '../store/react';
 import { recordLabel } from './record-text';
+import { RegionsView } from './RegionsPanel';
+
+/** Rows of changed regions in view at once; the panel shares the side pane. */
+const CHANGED_ROWS = 7;
 
 const STATUSES = new Set<string>(['mapped', 'paged', 'invalid', 'unscanned']);
 
@@ -81,6 +88,11 @@ export function DiffPanel() {
               ))}
             </tbody>
           </table>
+        </div>
+      )}
+      {diff.changed > 0 && (
+        <div className="diff-regions">
+          <RegionsView changesOnly maxRows={CHANGED_ROWS} title="Changed regions" />
         </div>
       )}
     </section>

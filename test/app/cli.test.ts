@@ -6,6 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 
+import { FrameTally } from '../../app/frame-status';
+import { encodeSnapshot } from '../../app/snapshot';
 import { servedUrl } from '../fakes/served-url';
 const CLI = path.join(__dirname, '../../app/cli.js');
 const EXAMPLE = path.join(__dirname, '../../../examples/sim-host.json');
@@ -160,6 +162,79 @@ test('scan --out writes a snapshot, CSV or JSON; diff compares two snapshots', (
   const wrongExt = framescope('scan', '--domain', '3', '--out', path.join(dir, 'x.txt'));
   assert.equal(wrongExt.code, 2);
   assert.match(oneErrorLine(wrongExt.err), /must end in \.fsnap \(snapshot\), \.csv or \.json/);
+});
+
+/** Writes a snapshot of domain 3 (web-01) holding `codes` from gfn `first`. */
+function writeSnapshot(file: string, first: number, codes: Uint8Array, takenAt: string): void {
+  const tally = new FrameTally();
+  tally.add(codes);
+  fs.writeFileSync(file, encodeSnapshot({
+    header: {
+      domain: { id: 3, name: 'web-01' }, first, last: first + codes.length - 1, frames: codes.length, takenAt,
+      backend: 'sim', description: 'simulated host', hostname: 'test', abi: 'v2', mode: 'observe',
+      counts: tally.counts(), errnos: tally.errnos(),
+    },
+    codes,
+  }));
+}
+
+test('diff lists the runs of changed frames: all of them in --json, the first few in the table', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fs-cli-runs-'));
+  const first = 0x100;
+  // A: RAM 0x100-0x13f, a hole 0x140-0x15f, RAM 0x160-0x2ff
+  const a = new Uint8Array(0x200);
+  a.fill(22, 0x40, 0x60);
+  const b = a.slice();
+  const change = (from: number, to: number, code: number) => b.fill(code, from - first, to - first + 1);
+  change(0x104, 0x107, 2); // OK→ENOENT
+  change(0x110, 0x110, 2);
+  change(0x111, 0x112, 16); // next to the one before, another code: its own run
+  change(0x13e, 0x13f, 22); // next to the hole, which did not change
+  change(0x150, 0x153, 0); // part of the hole maps now
+  change(0x180, 0x183, 1);
+  change(0x184, 0x187, 1); // the same change right after: one run 0x180-0x187
+  for (let k = 0; k < 12; k++) change(0x200 + 8 * k, 0x200 + 8 * k, 2);
+  const runs = [
+    [0x104, 0x107, 4, 0, 2, 'OK', 'ENOENT'],
+    [0x110, 0x110, 1, 0, 2, 'OK', 'ENOENT'],
+    [0x111, 0x112, 2, 0, 16, 'OK', 'EBUSY'],
+    [0x13e, 0x13f, 2, 0, 22, 'OK', 'EINVAL'],
+    [0x150, 0x153, 4, 22, 0, 'EINVAL', 'OK'],
+    [0x180, 0x187, 8, 0, 1, 'OK', 'EPERM'],
+    ...Array.from({ length: 12 }, (_, k) => [0x200 + 8 * k, 0x200 + 8 * k, 1, 0, 2, 'OK', 'ENOENT']),
+  ].map(([f, l, frames, fromCode, toCode, fromName, toName]) => ({ first: f, last: l, frames, fromCode, toCode, fromName, toName }));
+  const fileA = path.join(dir, 'a.fsnap');
+  const fileB = path.join(dir, 'b.fsnap');
+  writeSnapshot(fileA, first, a, '2026-01-01T10:00:00.000Z');
+  writeSnapshot(fileB, first, b, '2026-01-01T10:05:00.000Z');
+
+  const json = framescope('diff', fileA, fileB, '--json');
+  assert.equal(json.code, 0, json.err);
+  const d = JSON.parse(json.out);
+  assert.deepEqual(d.runs, runs);
+  assert.deepEqual([d.runsTotal, d.runsTruncated], [18, false]);
+  assert.equal(d.changed, runs.reduce((n, r) => n + (r.frames as number), 0));
+  assert.equal(d.changedMask, undefined, 'the mask stays out of the JSON');
+
+  const capped = JSON.parse(framescope('diff', fileA, fileB, '--json', '--max-runs', '5').out);
+  assert.deepEqual(capped.runs, runs.slice(0, 5));
+  assert.deepEqual([capped.runsTotal, capped.runsTruncated], [18, true]);
+
+  const text = framescope('diff', fileA, fileB);
+  assert.equal(text.code, 0, text.err);
+  const listed = text.out.split('\n').filter((l) => /^0x[0-9a-f]+\s+0x/.test(l));
+  assert.deepEqual(listed.map((l) => l.split(/\s+/)), runs.slice(0, 10).map((r) =>
+    [`0x${(r.first as number).toString(16)}`, `0x${(r.last as number).toString(16)}`, String(r.frames), `${r.fromName}→${r.toName}`]));
+  assert.match(text.out, /^FIRST\s+LAST\s+FRAMES\s+CHANGE$/m);
+  assert.match(text.out, /… and 8 more runs, 18 in all/);
+  // unchanged snapshots list no runs
+  const same = JSON.parse(framescope('diff', fileA, fileA, '--json').out);
+  assert.deepEqual([same.runs, same.runsTotal, same.runsTruncated], [[], 0, false]);
+  assert.doesNotMatch(framescope('diff', fileA, fileA).out, /FIRST/);
+
+  const bad = framescope('diff', fileA, fileB, '--max-runs', 'lots');
+  assert.equal(bad.code, 2);
+  assert.match(oneErrorLine(bad.err), /--max-runs: 'lots' is not a number/);
 });
 
 test('serve: prints a URL with a token; the UI loads with it and not without', async () => {
