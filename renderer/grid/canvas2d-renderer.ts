@@ -16,7 +16,7 @@ import { CODE_RANK } from '../frame-codes';
 import { NO_MARK } from '../store/change-marks';
 import { FIRST_STORED_LEVEL } from './frame-pyramid';
 import { HilbertLayout, hilbertIndex } from './layout';
-import { DIM_AMOUNT, GRID_COLORS, MARK_STYLE, RANGE_TINT, paletteWords, parseHex, rgbWord } from './palette';
+import { DIM_AMOUNT, GRID_COLORS, HIGHLIGHT_FLOOR, MARK_STYLE, RANGE_TINT, paletteWords, parseHex, rgbWord } from './palette';
 import type { DrawInput, GridRenderer } from './renderer';
 import { GRID_LINE_MIN_CELL_PX, aggregationLevel } from './view-math';
 
@@ -25,6 +25,15 @@ const HIGHLIGHT = parseHex(GRID_COLORS.highlight);
 /** Fixed-point weights (of 256) of the dimming and tinting mixes. */
 const DIM_KEEP = Math.round(256 * (1 - DIM_AMOUNT));
 const TINT_KEEP = Math.round(256 * (1 - RANGE_TINT));
+
+/** Word `a` mixed toward word `b` by t (0..1). */
+function mixWords(a: number, b: number, t: number): number {
+  const keep = 1 - t;
+  const r = Math.round((a & 0xff) * keep + (b & 0xff) * t);
+  const g = Math.round(((a >>> 8) & 0xff) * keep + ((b >>> 8) & 0xff) * t);
+  const bl = Math.round(((a >>> 16) & 0xff) * keep + ((b >>> 16) & 0xff) * t);
+  return ((255 << 24) | (bl << 16) | (g << 8) | r) >>> 0;
+}
 
 function blendWord(word: number, toward: readonly number[], keep: number): number {
   const away = 256 - keep;
@@ -194,6 +203,7 @@ export class Canvas2dGridRenderer implements GridRenderer {
       let b = 0;
       let best = -1;
       let bestHl = -1;
+      let hits = 0;
       let marked = false;
       quad[0] = g0;
       quad[1] = g1;
@@ -208,27 +218,34 @@ export class Canvas2dGridRenderer implements GridRenderer {
         g += green[code];
         b += blue[code];
         if (best < 0 || CODE_RANK[code] > CODE_RANK[best]) best = code;
-        if (hl !== null && hl[code] && (bestHl < 0 || CODE_RANK[code] > CODE_RANK[bestHl])) bestHl = code;
+        if (hl !== null && hl[code]) {
+          hits++;
+          if (bestHl < 0 || CODE_RANK[code] > CODE_RANK[bestHl]) bestHl = code;
+        }
         if (anyMarks && marks.at(gfn) !== NO_MARK) marked = true;
       }
       if (n === 0) return bg;
       if (marked) return markWord;
-      if (bestHl >= 0) return palette[bestHl];
       const word = proportional
         ? ((255 << 24) | (Math.round(b / n) << 16) | (Math.round(g / n) << 8) | Math.round(r / n)) >>> 0
         : palette[best];
-      return hl === null ? word : blendWord(word, BACKGROUND, DIM_KEEP);
+      return highlighted(word, bestHl, hits / n);
+    };
+
+    /** A block's colour under a highlight: its highlighted code shows, the rest dims. */
+    const highlighted = (word: number, code: number, share: number): number => {
+      if (hl === null) return word;
+      if (code < 0 || code === NO_MARK) return blendWord(word, BACKGROUND, DIM_KEEP);
+      if (!proportional) return palette[code];
+      return mixWords(blendWord(word, BACKGROUND, DIM_KEEP), palette[code], HIGHLIGHT_FLOOR + (1 - HIGHLIGHT_FLOOR) * share);
     };
 
     /** The block's colour from the pyramid (level >= 2). */
     const storedWord = (i: number): number => {
       if (stored!.marks[i] !== NO_MARK) return markWord;
-      if (hl !== null) {
-        const h = stored!.highlight?.[i] ?? NO_MARK;
-        if (h !== NO_MARK) return palette[h];
-      }
       const word = proportional ? stored!.mix[i] : palette[stored!.notable[i]];
-      return hl === null ? word : blendWord(word, BACKGROUND, DIM_KEEP);
+      const h = stored!.highlight;
+      return h === null ? highlighted(word, -1, 0) : highlighted(word, h[2 * i], h[2 * i + 1] / 255);
     };
 
     for (let y = 0; y < height; y++) {

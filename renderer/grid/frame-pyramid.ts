@@ -12,7 +12,8 @@
  *    rare frame stays visible at any zoom ("most notable" shading);
  *  - marks: 0 when any frame of the block is marked as changed, else NO_MARK (255);
  *  - highlight: the most notable code among the frames the user highlights (the legend's
- *    filter), else NO_MARK; built when a highlight is set.
+ *    filter), else NO_MARK, and the share of the block's frames highlighted; built when a
+ *    highlight is set.
  *
  * Levels 0 and 1 are not stored: level 0 is the codes themselves, and a level-1 block is four
  * frames, which a renderer reads directly. Storing only from level 2 up keeps the pyramid at
@@ -53,6 +54,10 @@ export interface StoredLevel {
   mix: Uint32Array;
   notable: Uint8Array;
   marks: Uint8Array;
+  /**
+   * Two bytes a block: the most notable highlighted code (NO_MARK: none), then the share of the
+   * block's frames highlighted, 0-255 (at least 1 when any is).
+   */
   highlight: Uint8Array | null;
 }
 
@@ -127,48 +132,92 @@ export class FramePyramid {
   setHighlight(set: HighlightSet | null): void {
     if (set === this.highlightSet) return;
     this.highlightSet = set;
-    const frames = this.layout.frames;
-    const codes = this.codes;
     for (let k = FIRST_STORED_LEVEL; k <= this.maxLevel; k++) {
       const lvl = this.levels[k]!;
-      if (!set) {
-        lvl.highlight = null;
-        continue;
-      }
-      const out = (lvl.highlight = new Uint8Array(lvl.length).fill(NO_MARK));
-      const below = k > FIRST_STORED_LEVEL ? this.levels[k - 1]!.highlight! : null;
-      const belowCols = k > FIRST_STORED_LEVEL ? this.levels[k - 1]!.cols : 0;
-      const belowRows = k > FIRST_STORED_LEVEL ? this.levels[k - 1]!.rows : 0;
-      const belowLength = k > FIRST_STORED_LEVEL ? this.levels[k - 1]!.length : 0;
-      const better = (best: number, code: number) => (code !== NO_MARK && (best === NO_MARK || CODE_RANK[code] > CODE_RANK[best]) ? code : best);
-      for (let i = 0; i < lvl.length; i++) {
-        let best = NO_MARK;
-        if (below === null) {
-          if (this.hilbert) {
-            for (let gfn = i * 16; gfn < Math.min(frames, i * 16 + 16); gfn++) if (set[codes[gfn]]) best = better(best, codes[gfn]);
-          } else {
-            const { cols, rows } = this.layout;
-            const bx = i % lvl.cols;
-            const by = (i - bx) / lvl.cols;
-            for (let row = by * 4; row < Math.min(rows, by * 4 + 4); row++) {
-              const end = Math.min(frames, row * cols + Math.min(cols, bx * 4 + 4));
-              for (let gfn = row * cols + bx * 4; gfn < end; gfn++) if (set[codes[gfn]]) best = better(best, codes[gfn]);
-            }
-          }
-        } else if (this.hilbert) {
-          for (let c = 4 * i; c < Math.min(belowLength, 4 * i + 4); c++) best = better(best, below[c]);
-        } else {
-          const bx = i % lvl.cols;
-          const by = (i - bx) / lvl.cols;
-          for (let q = 0; q < 4; q++) {
-            const cx = 2 * bx + (q & 1);
-            const cy = 2 * by + (q >> 1);
-            if (cx < belowCols && cy < belowRows) best = better(best, below[cy * belowCols + cx]);
-          }
-        }
-        out[i] = best;
-      }
+      lvl.highlight = set ? new Uint8Array(2 * lvl.length) : null;
+    }
+    if (!set || this.layout.frames === 0) return;
+    for (let k = FIRST_STORED_LEVEL; k <= this.maxLevel; k++) {
+      const lvl = this.levels[k]!;
+      this.reduceHighlight(k, 0, this.hilbert ? lvl.length : lvl.rows);
       this.markDirty(k, 0, lvl.length, ['highlight']);
+    }
+  }
+
+  /**
+   * The highlight entries of level k over entries [start, end) (Hilbert) or block rows
+   * [start, end) (rows): the most notable highlighted code of each block, and the share of its
+   * frames highlighted (0-255, at least 1 when any is).
+   */
+  private reduceHighlight(k: number, start: number, end: number): void {
+    const set = this.highlightSet!;
+    const lvl = this.levels[k]!;
+    const out = lvl.highlight!;
+    const codes = this.codes;
+    const frames = this.layout.frames;
+    const { cols, rows } = this.layout;
+    let best = NO_MARK;
+    let hits = 0;
+    let n = 0;
+    const take = (code: number, weight: number, share: number) => {
+      n += weight;
+      if (code === NO_MARK) return;
+      hits += share * weight;
+      if (best === NO_MARK || CODE_RANK[code] > CODE_RANK[best]) best = code;
+    };
+    const put = (i: number) => {
+      out[2 * i] = best;
+      out[2 * i + 1] = hits === 0 || n === 0 ? 0 : Math.max(1, Math.round((255 * hits) / n));
+      best = NO_MARK;
+      hits = 0;
+      n = 0;
+    };
+    if (k === FIRST_STORED_LEVEL) {
+      // from the codes: 16 frames a block
+      if (this.hilbert) {
+        for (let i = start; i < end; i++) {
+          for (let gfn = i * 16; gfn < Math.min(frames, i * 16 + 16); gfn++) take(set[codes[gfn]] ? codes[gfn] : NO_MARK, 1, 1);
+          put(i);
+        }
+        return;
+      }
+      for (let by = start; by < end; by++) {
+        for (let bx = 0; bx < lvl.cols; bx++) {
+          for (let row = by * 4; row < Math.min(rows, by * 4 + 4); row++) {
+            const stop = Math.min(frames, row * cols + Math.min(cols, bx * 4 + 4));
+            for (let gfn = row * cols + bx * 4; gfn < stop; gfn++) take(set[codes[gfn]] ? codes[gfn] : NO_MARK, 1, 1);
+          }
+          put(by * lvl.cols + bx);
+        }
+      }
+      return;
+    }
+    // from the level below: four children, weighted by their frames
+    const below = this.levels[k - 1]!;
+    const child = below.highlight!;
+    if (this.hilbert) {
+      const childFrames = 4 ** (k - 1);
+      for (let i = start; i < end; i++) {
+        for (let c = 4 * i; c < Math.min(below.length, 4 * i + 4); c++) {
+          const w = Math.min(childFrames, frames - c * childFrames);
+          if (w > 0) take(child[2 * c], w, child[2 * c + 1] / 255);
+        }
+        put(i);
+      }
+      return;
+    }
+    for (let by = start; by < end; by++) {
+      for (let bx = 0; bx < lvl.cols; bx++) {
+        for (let q = 0; q < 4; q++) {
+          const cx = 2 * bx + (q & 1);
+          const cy = 2 * by + (q >> 1);
+          if (cx >= below.cols || cy >= below.rows) continue;
+          const w = this.blockFrames(k - 1, cx, cy);
+          const c = cy * below.cols + cx;
+          if (w > 0) take(child[2 * c], w, child[2 * c + 1] / 255);
+        }
+        put(by * lvl.cols + bx);
+      }
     }
   }
 
@@ -187,6 +236,7 @@ export class FramePyramid {
         end = Math.min(end, lvl.length);
         if (k === FIRST_STORED_LEVEL) this.reduceRunsFromCodes(lvl, start, end);
         else this.reduceRuns(this.levels[k - 1]!, lvl, start, end, k);
+        if (this.highlightSet) this.reduceHighlight(k, start, end);
         this.markDirty(k, start, end);
       }
       return;
@@ -202,6 +252,7 @@ export class FramePyramid {
       const end = Math.min(rowEnd, lvl.rows);
       if (k === FIRST_STORED_LEVEL) this.reduceRowsFromCodes(lvl, rowStart, end);
       else this.reduceRows(this.levels[k - 1]!, lvl, rowStart, end, k);
+      if (this.highlightSet) this.reduceHighlight(k, rowStart, end);
       this.markDirty(k, rowStart * lvl.cols, end * lvl.cols);
     }
   }
@@ -252,7 +303,6 @@ export class FramePyramid {
     const marks = this.buffer.marks;
     const frames = this.layout.frames;
     const { cols, rows } = this.layout;
-    const hl = this.highlightSet;
     const { red, green, blue } = this;
     for (let by = byStart; by < byEnd; by++) {
       const r0 = by * 4;
@@ -266,7 +316,6 @@ export class FramePyramid {
         let g = 0;
         let b = 0;
         let best = CODE_UNSCANNED;
-        let bestHl = NO_MARK;
         let mark = NO_MARK;
         for (let row = r0; row < r1; row++) {
           const base = row * cols;
@@ -278,11 +327,10 @@ export class FramePyramid {
             b += blue[code];
             n++;
             if (CODE_RANK[code] > CODE_RANK[best]) best = code;
-            if (hl !== null && hl[code] && (bestHl === NO_MARK || CODE_RANK[code] > CODE_RANK[bestHl])) bestHl = code;
             if (marked && mark === NO_MARK && marks.at(gfn) !== NO_MARK) mark = BLOCK_MARKED;
           }
         }
-        this.store(dst, by * dst.cols + bx, n, r, g, b, best, mark, bestHl);
+        this.store(dst, by * dst.cols + bx, n, r, g, b, best, mark);
       }
     }
   }
@@ -291,7 +339,6 @@ export class FramePyramid {
   private reduceRows(src: StoredLevel, dst: StoredLevel, byStart: number, byEnd: number, k: number): void {
     const sCols = src.cols;
     const sRows = src.rows;
-    const hl = src.highlight;
     for (let by = byStart; by < byEnd; by++) {
       for (let bx = 0; bx < dst.cols; bx++) {
         let n = 0;
@@ -299,7 +346,6 @@ export class FramePyramid {
         let g = 0;
         let b = 0;
         let best = CODE_UNSCANNED;
-        let bestHl = NO_MARK;
         let mark = NO_MARK;
         for (let q = 0; q < 4; q++) {
           const cx = 2 * bx + (q & 1);
@@ -316,9 +362,8 @@ export class FramePyramid {
           const code = src.notable[i];
           if (CODE_RANK[code] > CODE_RANK[best]) best = code;
           if (src.marks[i] !== NO_MARK) mark = BLOCK_MARKED;
-          if (hl !== null && hl[i] !== NO_MARK && (bestHl === NO_MARK || CODE_RANK[hl[i]] > CODE_RANK[bestHl])) bestHl = hl[i];
         }
-        this.store(dst, by * dst.cols + bx, n, r, g, b, best, mark, bestHl);
+        this.store(dst, by * dst.cols + bx, n, r, g, b, best, mark);
       }
     }
   }
@@ -328,7 +373,6 @@ export class FramePyramid {
     const codes = this.codes;
     const marks = this.buffer.marks;
     const frames = this.layout.frames;
-    const hl = this.highlightSet;
     const { red, green, blue } = this;
     const marked = marks.anyInRange(start * 16, Math.min(frames, end * 16) - 1);
     for (let i = start; i < end; i++) {
@@ -338,7 +382,6 @@ export class FramePyramid {
       let g = 0;
       let b = 0;
       let best = CODE_UNSCANNED;
-      let bestHl = NO_MARK;
       let mark = NO_MARK;
       for (let gfn = g0; gfn < g1; gfn++) {
         const code = codes[gfn];
@@ -346,10 +389,9 @@ export class FramePyramid {
         g += green[code];
         b += blue[code];
         if (CODE_RANK[code] > CODE_RANK[best]) best = code;
-        if (hl !== null && hl[code] && (bestHl === NO_MARK || CODE_RANK[code] > CODE_RANK[bestHl])) bestHl = code;
         if (marked && mark === NO_MARK && marks.at(gfn) !== NO_MARK) mark = BLOCK_MARKED;
       }
-      this.store(dst, i, g1 - g0, r, g, b, best, mark, bestHl);
+      this.store(dst, i, g1 - g0, r, g, b, best, mark);
     }
   }
 
@@ -357,14 +399,12 @@ export class FramePyramid {
   private reduceRuns(src: StoredLevel, dst: StoredLevel, start: number, end: number, k: number): void {
     const frames = this.layout.frames;
     const childFrames = 4 ** (k - 1);
-    const hl = src.highlight;
     for (let i = start; i < end; i++) {
       let n = 0;
       let r = 0;
       let g = 0;
       let b = 0;
       let best = CODE_UNSCANNED;
-      let bestHl = NO_MARK;
       let mark = NO_MARK;
       for (let c = 4 * i; c < 4 * i + 4 && c < src.length; c++) {
         const w = Math.min(childFrames, frames - c * childFrames);
@@ -377,17 +417,15 @@ export class FramePyramid {
         const code = src.notable[c];
         if (CODE_RANK[code] > CODE_RANK[best]) best = code;
         if (src.marks[c] !== NO_MARK) mark = BLOCK_MARKED;
-        if (hl !== null && hl[c] !== NO_MARK && (bestHl === NO_MARK || CODE_RANK[hl[c]] > CODE_RANK[bestHl])) bestHl = hl[c];
       }
-      this.store(dst, i, n, r, g, b, best, mark, bestHl);
+      this.store(dst, i, n, r, g, b, best, mark);
     }
   }
 
   /** Writes one entry: the mix is the weighted mean, rounded half to even so no level drifts. */
-  private store(dst: StoredLevel, i: number, n: number, r: number, g: number, b: number, best: number, mark: number, bestHl: number): void {
+  private store(dst: StoredLevel, i: number, n: number, r: number, g: number, b: number, best: number, mark: number): void {
     dst.notable[i] = best;
     dst.marks[i] = mark;
-    if (dst.highlight) dst.highlight[i] = bestHl;
     if (n === 0) {
       dst.mix[i] = 0;
       return;

@@ -93,6 +93,12 @@ export const HIT_STYLE = {
 export const RANGE_TINT = 0.45;
 /** How far frames outside a highlight (the legend's filter) fade toward the background. */
 export const DIM_AMOUNT = 0.78;
+/**
+ * With proportional shading, a zoomed-out pixel holding highlighted frames goes this far
+ * toward their colour however few they are (so a single one stays visible), and the rest of
+ * the way in proportion to their share.
+ */
+export const HIGHLIGHT_FLOOR = 0.45;
 
 export type Rgb = [number, number, number];
 

@@ -13,7 +13,7 @@
 import { MARK_PAGE_FRAMES } from '../store/change-marks';
 import { FIRST_STORED_LEVEL, type FramePyramid, type Layer } from './frame-pyramid';
 import { HilbertLayout } from './layout';
-import { DIM_AMOUNT, GRID_COLORS, MARK_STYLE, RANGE_TINT, paletteRgba, parseHex } from './palette';
+import { DIM_AMOUNT, GRID_COLORS, HIGHLIGHT_FLOOR, MARK_STYLE, RANGE_TINT, paletteRgba, parseHex } from './palette';
 import type { DrawInput, GridRenderer } from './renderer';
 import { GRID_LINE_MIN_CELL_PX, aggregationLevel } from './view-math';
 
@@ -57,7 +57,7 @@ uniform ${u} uMarks0;           // level 0: the code a frame changed from, 255 =
 uniform ${f} uMix;              // stored level: RGBA mix of the block
 uniform ${u} uNotable;          // stored level: most notable code
 uniform ${u} uMarks;            // stored level: 0 = a frame of the block is marked
-uniform ${u} uHighlight;        // stored level: most notable highlighted code, 255 = none
+uniform ${u} uHighlight;        // stored level: most notable highlighted code (255 = none), share of the block
 uniform sampler2D uPalette;     // 256 x 1; alpha 1 where the highlight takes the code
 uniform int uLayerShift;        // array textures: log2 of the texel rows per layer
 uniform float uCanvasHeight;    // device pixels
@@ -80,6 +80,7 @@ uniform vec3 uBackground;
 uniform vec3 uTint;
 uniform float uTintAmount;
 uniform float uDimAmount;
+uniform float uHighlightFloor;  // proportional: how far a block with any highlighted frame goes to its colour
 uniform float uGapPx;           // gap between cells (0 when zoomed out)
 uniform vec3 uMarkColor;
 uniform float uMarkFillBelowPx; // cells narrower than this are filled when marked
@@ -106,6 +107,13 @@ uint code0(int gfn) { return texelFetch(uCodes, ${at('gfn')}, 0).r; }
 uint mark0(int gfn) { return texelFetch(uMarks0, ${at('gfn')}, 0).r; }
 vec4 paletteOf(uint code) { return texelFetch(uPalette, ivec2(int(code), 0), 0); }
 vec3 dim(vec3 c) { return uHasHighlight == 1 ? mix(c, uBackground, uDimAmount) : c; }
+// A block under a highlight: its highlighted code (255: none) shows, in proportion to its share.
+vec3 highlighted(vec3 c, uint code, float share) {
+  if (uHasHighlight == 0) return c;
+  if (code == 255u) return dim(c);
+  vec3 h = paletteOf(code).rgb;
+  return uProportional == 1 ? mix(dim(c), h, uHighlightFloor + (1.0 - uHighlightFloor) * share) : h;
+}
 
 // The rank of a code for "most notable" (frame-codes.ts codePriority and CODE_RANK).
 int priority(uint code) {
@@ -183,6 +191,7 @@ void main() {
     float n = 0.0;
     uint best = 255u;
     uint bestHl = 255u;
+    float hits = 0.0;
     for (int k = 0; k < 4; k++) {
       int x = gs[k];
       if (x < 0 || x >= uFrames) continue;
@@ -191,16 +200,18 @@ void main() {
       sum += c.rgb;
       n += 1.0;
       if (best == 255u || priority(code) > priority(best)) best = code;
-      if (uHasHighlight == 1 && c.a > 0.5 && (bestHl == 255u || priority(code) > priority(bestHl))) bestHl = code;
+      if (uHasHighlight == 1 && c.a > 0.5) {
+        hits += 1.0;
+        if (bestHl == 255u || priority(code) > priority(bestHl)) bestHl = code;
+      }
       if (mark0(x) != NO_MARK) marked = true;
     }
-    if (bestHl != 255u) color = paletteOf(bestHl).rgb;
-    else color = dim(uProportional == 1 ? sum / n : paletteOf(best).rgb);
+    color = highlighted(uProportional == 1 ? sum / n : paletteOf(best).rgb, bestHl, hits / n);
   } else {
     marked = texelFetch(uMarks, ${at('index')}, 0).r != NO_MARK;
-    uint h = uHasHighlight == 1 ? texelFetch(uHighlight, ${at('index')}, 0).r : 255u;
-    if (h != 255u) color = paletteOf(h).rgb;
-    else color = dim(uProportional == 1 ? texelFetch(uMix, ${at('index')}, 0).rgb : paletteOf(texelFetch(uNotable, ${at('index')}, 0).r).rgb);
+    uvec2 h = uHasHighlight == 1 ? texelFetch(uHighlight, ${at('index')}, 0).rg : uvec2(255u, 0u);
+    vec3 c = uProportional == 1 ? texelFetch(uMix, ${at('index')}, 0).rgb : paletteOf(texelFetch(uNotable, ${at('index')}, 0).r).rgb;
+    color = highlighted(c, h.r, float(h.g) / 255.0);
   }
   if (uLevel > 0 && first <= uRange.y && first + blockFrames - 1 >= uRange.x) color = mix(color, uTint, uTintAmount);
   if (marked) color = uMarkColor;
@@ -211,7 +222,7 @@ void main() {
 const UNIFORMS = [
   'uCodes', 'uMarks0', 'uMix', 'uNotable', 'uMarks', 'uHighlight', 'uPalette', 'uLayerShift', 'uCanvasHeight', 'uInvCellPx',
   'uCellPx', 'uOriginInt', 'uOriginFrac', 'uCols', 'uRows', 'uFrames', 'uHilbert', 'uOrder', 'uAcross', 'uLevel', 'uLevelCols',
-  'uProportional', 'uHasHighlight', 'uRange', 'uBackground', 'uTint', 'uTintAmount', 'uDimAmount', 'uGapPx', 'uMarkColor',
+  'uProportional', 'uHasHighlight', 'uRange', 'uBackground', 'uTint', 'uTintAmount', 'uDimAmount', 'uHighlightFloor', 'uGapPx', 'uMarkColor',
   'uMarkFillBelowPx', 'uMarkRingFromPx',
 ] as const;
 type UniformName = (typeof UNIFORMS)[number];
@@ -229,7 +240,7 @@ interface LevelTexture {
   layerShift: number;
   /** Texel rows per layer (all of them for a plain 2D texture). */
   layerRows: number;
-  /** Bytes per texel: 1 (R8UI) or 4 (RGBA8). */
+  /** Bytes per texel: 1 (R8UI), 2 (RG8UI) or 4 (RGBA8). */
   texelBytes: number;
 }
 
@@ -417,6 +428,7 @@ export class WebGlGridRenderer implements GridRenderer {
     gl.uniform3fv(u.uTint, TINT_RGB);
     gl.uniform1f(u.uTintAmount, RANGE_TINT);
     gl.uniform1f(u.uDimAmount, DIM_AMOUNT);
+    gl.uniform1f(u.uHighlightFloor, HIGHLIGHT_FLOOR);
     gl.uniform1f(u.uGapPx, cellPx >= GRID_LINE_MIN_CELL_PX ? Math.max(1, Math.round(dpr)) : 0);
     gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
     gl.disable(gl.SCISSOR_TEST);
@@ -466,7 +478,7 @@ export class WebGlGridRenderer implements GridRenderer {
   private sync(key: TextureKey, level: number): LevelTexture {
     const pyramid = this.pyramid!;
     const name = `${key}:${level}`;
-    const texelBytes = key === 'mix' ? 4 : 1;
+    const texelBytes = key === 'mix' ? 4 : key === 'highlight' ? 2 : 1;
     const length = level === 0 ? pyramid.layout.frames : pyramid.levels[level]!.length;
     const dirtyLayer: Layer = key === 'codes' ? 'notable' : key === 'marks0' ? 'marks' : key;
     let tex = this.textures.get(name);
@@ -493,13 +505,13 @@ export class WebGlGridRenderer implements GridRenderer {
     if (key === 'mix') return new Uint8Array(lvl.mix.buffer, lvl.mix.byteOffset, lvl.mix.byteLength);
     if (key === 'notable') return lvl.notable;
     if (key === 'marks') return lvl.marks;
-    return lvl.highlight ?? new Uint8Array(lvl.length).fill(255);
+    return lvl.highlight ?? new Uint8Array(2 * lvl.length).fill(255);
   }
 
   private createTexture(rows: number, texelBytes: number): LevelTexture {
     const gl = this.gl;
     const texture = gl.createTexture()!;
-    const internal = texelBytes === 4 ? gl.RGBA8 : gl.R8UI;
+    const internal = texelBytes === 4 ? gl.RGBA8 : texelBytes === 2 ? gl.RG8UI : gl.R8UI;
     if (rows <= this.maxTextureRows) {
       gl.bindTexture(gl.TEXTURE_2D, texture);
       gl.texStorage2D(gl.TEXTURE_2D, 1, internal, TEX_WIDTH, rows);
@@ -516,7 +528,7 @@ export class WebGlGridRenderer implements GridRenderer {
   /** Puts `count` texel rows from `src` (at byte `offset`) at texel row `row`. */
   private put(tex: LevelTexture, row: number, count: number, src: Uint8Array, offset: number): void {
     const gl = this.gl;
-    const format = tex.texelBytes === 4 ? gl.RGBA : gl.RED_INTEGER;
+    const format = tex.texelBytes === 4 ? gl.RGBA : tex.texelBytes === 2 ? gl.RG_INTEGER : gl.RED_INTEGER;
     const layer = Math.floor(row / tex.layerRows);
     const y = row - layer * tex.layerRows;
     if (tex.target === gl.TEXTURE_2D) {

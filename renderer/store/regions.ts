@@ -16,11 +16,43 @@ export const REGIONS_LIMIT = 1_000_000;
 /** A frame number (the gfns of a run) fits in 32 bits: guests have at most 2^32 frames. */
 const MAX_FRAMES = 2 ** 32;
 
-/** The codes to split into runs: a FrameBuffer's `codes` and its change marks' `from`. */
+/** Change marks as the runs read them: a FrameBuffer's ChangeMarks (sparse pages) has this face. */
+export interface MarksView {
+  readonly length: number;
+  /** The code frame gfn changed from, or NO_MARK. */
+  at(gfn: number): number;
+  /** The first marked frame >= from, or null. */
+  nextMarked(from: number): number | null;
+}
+
+/** The codes to split into runs, and their change marks: a MarksView, or one byte a frame. */
 export interface RegionSource {
   codes: Uint8Array;
-  /** Per frame, the code before its change, or NO_MARK. */
-  from: Uint8Array;
+  marks?: MarksView;
+  /** Per frame, the code before its change, or NO_MARK (tests, and dense sources). */
+  from?: Uint8Array;
+}
+
+/** Dense marks (one byte a frame) as a MarksView, skipping unmarked frames four at a time. */
+export function denseMarks(from: Uint8Array): MarksView {
+  const words = from.byteOffset % 4 === 0 ? new Uint32Array(from.buffer, from.byteOffset, from.length >>> 2) : null;
+  return {
+    length: from.length,
+    at: (gfn) => from[gfn],
+    nextMarked: (start) => {
+      let i = Math.max(0, start);
+      while (i < from.length) {
+        if (from[i] !== NO_MARK) return i;
+        i++;
+        if (words && (i & 3) === 0) {
+          let w = i >>> 2;
+          while (w < words.length && words[w] === 0xffffffff) w++;
+          i = Math.max(i, w << 2);
+        }
+      }
+      return null;
+    },
+  };
 }
 
 /** One side of a transition: a status, or (a number) an exact code. */
@@ -124,8 +156,8 @@ function allowedPairs(filter: RegionFilter): Uint8Array {
 }
 
 /** The runs of a FrameBuffer-like source: its codes and its change marks. */
-export function regionSourceOf(buffer: { codes: Uint8Array; marks: { from: Uint8Array } }): RegionSource {
-  return { codes: buffer.codes, from: buffer.marks.from };
+export function regionSourceOf(buffer: { codes: Uint8Array; marks: MarksView }): RegionSource {
+  return { codes: buffer.codes, marks: buffer.marks };
 }
 
 /**
@@ -135,9 +167,7 @@ export function regionSourceOf(buffer: { codes: Uint8Array; marks: { from: Uint8
  */
 export class RegionScan {
   private readonly codes: Uint8Array;
-  private readonly from: Uint8Array;
-  /** Words of 4 change marks, to skip unmarked frames 4 at a time; null when not aligned. */
-  private readonly fromWords: Uint32Array | null;
+  private readonly marks: MarksView;
   private readonly allowed: Uint8Array;
   private readonly filter: RegionFilter;
   private readonly limit: number;
@@ -154,12 +184,13 @@ export class RegionScan {
   constructor(source: RegionSource, filter: RegionFilter = {}, limit = REGIONS_LIMIT) {
     const n = source.codes.length;
     if (n > MAX_FRAMES) throw new RangeError(`regions: ${n} frames is more than 2^32`);
-    if (source.from.length < n) throw new RangeError(`regions: ${source.from.length} change marks for ${n} frames`);
+    const marks = source.marks ?? (source.from ? denseMarks(source.from) : null);
+    if (!marks) throw new RangeError('regions: a source needs its change marks');
+    if (marks.length < n) throw new RangeError(`regions: ${marks.length} change marks for ${n} frames`);
     if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError(`regions: limit ${limit} is not a count of runs`);
     checkFilter(filter);
     this.codes = source.codes;
-    this.from = source.from;
-    this.fromWords = source.from.byteOffset % 4 === 0 ? new Uint32Array(source.from.buffer, source.from.byteOffset, n >>> 2) : null;
+    this.marks = marks;
     this.allowed = allowedPairs(filter);
     this.filter = filter;
     this.changes = isChangesFilter(filter);
@@ -206,25 +237,21 @@ export class RegionScan {
 
   private stepChanges(n: number, stop: number): void {
     const codes = this.codes;
-    const from = this.from;
-    const words = this.fromWords;
+    const marks = this.marks;
     const allowed = this.allowed;
     let i = this.at;
     while (i < stop) {
-      const f = from[i];
-      if (f === NO_MARK) {
-        // Most frames are not marked: skip them a word at a time once aligned.
-        i++;
-        if (words && (i & 3) === 0) {
-          let w = i >>> 2;
-          while (w < words.length && words[w] === 0xffffffff) w++;
-          i = Math.max(i, w << 2);
-        }
-        continue;
+      // Most frames are not marked: the marks skip to the next one that is.
+      const next = marks.nextMarked(i);
+      if (next === null || next >= n) {
+        i = n;
+        break;
       }
+      i = next;
+      const f = marks.at(i);
       const c = codes[i];
       let j = i + 1;
-      while (j < n && from[j] === f && codes[j] === c) j++;
+      while (j < n && marks.at(j) === f && codes[j] === c) j++;
       if (allowed[(f << 8) | c]) this.emit(i, j - 1, c, f);
       i = j;
     }
@@ -350,7 +377,7 @@ export function sortRegions(runs: RegionRuns, sort: RegionSort): Uint32Array {
 /** A FrameBuffer as the updater sees it: its codes and marks (read when a computation starts). */
 export interface RegionBuffer {
   codes: Uint8Array;
-  marks: { from: Uint8Array };
+  marks: MarksView;
 }
 
 export interface RegionsUpdaterOptions {

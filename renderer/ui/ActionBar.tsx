@@ -6,6 +6,7 @@ import { useEffect, useRef, useState } from 'react';
 
 import { useFramescopeStore, useFs } from '../store/react';
 import { exportPng, openSnapshot } from './commands';
+import { RegionsButton } from './RegionsPanel';
 
 function ExportMenu() {
   const store = useFramescopeStore();
@@ -75,6 +76,7 @@ export function ActionBar() {
         onClick={() => setTimelineOpen(!timelineOpen)} title="Counts of each status over the session's scans (Ctrl+T)">
         Timeline
       </button>
+      <RegionsButton />
       <span className="toolbar-sep" />
       <button type="button" className="btn btn-small" data-testid="open-snapshot-button" onClick={() => void openSnapshot(store)}
         title="Open a snapshot file (.fsnap) and show it (Ctrl+Shift+O)">

@@ -72,7 +72,7 @@ export function App() {
           <ErrorBoundary name="diff">
             <DiffPanel />
           </ErrorBoundary>
-          <ErrorBoundary name="regions"><RegionsPanel /></ErrorBoundary>
+          <ErrorBoundary name="regions"><RegionsPanel bar={false} /></ErrorBoundary>
           <ErrorBoundary name="frame panel">
             <FramePanel />
           </ErrorBoundary>

@@ -8,7 +8,7 @@ import { useEffect, useMemo, useRef, useState, type CSSProperties } from 'react'
 
 import { FRAME_STATUSES, STATUS_LABELS, type FrameStatus, codeNameOf, statusOf } from '../frame-codes';
 import { PAGE_SIZE, formatBytes, formatCount, formatGfn, gfnDigits } from '../format';
-import { STATUS_COLORS } from '../grid/palette';
+import { codeColor } from '../grid/palette';
 import { useFs } from '../store/react';
 import {
   type Region,
@@ -30,7 +30,7 @@ const OVERSCAN = 10;
 
 /** The colour of a code's swatch; per status today, one place to change if codes get their own. */
 export function regionColor(code: number): string {
-  return STATUS_COLORS[statusOf(code)];
+  return codeColor(code);
 }
 
 const PAGE_CLOCK: Clock = {

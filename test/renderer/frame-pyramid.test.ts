@@ -54,19 +54,28 @@ function checkAgainstFrames(pyramid: FramePyramid, highlight: Uint8Array | null)
       if (frames.length === 0) continue;
       let best = CODE_UNSCANNED;
       let bestHl = NO_MARK;
+      let hits = 0;
       let marked = false;
       const sum = [0, 0, 0];
       for (const g of frames) {
         const code = buffer.codes[g];
         if (CODE_RANK[code] > CODE_RANK[best]) best = code;
-        if (highlight?.[code] && (bestHl === NO_MARK || CODE_RANK[code] > CODE_RANK[bestHl])) bestHl = code;
+        if (highlight?.[code]) {
+          hits++;
+          if (bestHl === NO_MARK || CODE_RANK[code] > CODE_RANK[bestHl]) bestHl = code;
+        }
         if (buffer.marks.at(g) !== NO_MARK) marked = true;
         for (let ch = 0; ch < 3; ch++) sum[ch] += (PALETTE[code] >>> (8 * ch)) & 0xff;
       }
       const where = `${layout.kind} level ${k} block ${i}`;
       assert.equal(lvl.notable[i], best, `${where}: notable`);
       assert.equal(lvl.marks[i] !== NO_MARK, marked, `${where}: marks`);
-      if (highlight) assert.equal(lvl.highlight![i], bestHl, `${where}: highlight`);
+      if (highlight) {
+        assert.equal(lvl.highlight![2 * i], bestHl, `${where}: highlight`);
+        const share = lvl.highlight![2 * i + 1];
+        assert.ok(Math.abs(share - (255 * hits) / frames.length) <= 0.5 * (k - 1) + 1, `${where}: share ${share}, ${hits} of ${frames.length}`);
+        assert.equal(share > 0, hits > 0, `${where}: any highlighted frame has a share`);
+      }
       for (let ch = 0; ch < 3; ch++) {
         const mean = sum[ch] / frames.length;
         const got = (lvl.mix[i] >>> (8 * ch)) & 0xff;
@@ -110,6 +119,10 @@ test('a highlight keeps, per block, the most notable highlighted code; clearing 
     pyramid.setHighlight(set);
     checkAgainstFrames(pyramid, set);
     assert.ok(pyramid.takeDirty(FIRST_STORED_LEVEL, 'highlight'));
+    // a chunk written while the highlight is on keeps it exact
+    buffer.onChange((first, last) => pyramid.update(first, last));
+    buffer.apply(777, new Uint8Array(3000).fill(16), {});
+    checkAgainstFrames(pyramid, set);
     pyramid.setHighlight(null);
     assert.equal(pyramid.levels[FIRST_STORED_LEVEL]!.highlight, null);
   }

@@ -209,16 +209,17 @@ function bruteRuns(source: RegionSource, filter: RegionFilter): number[][] {
   const ok = (c: number, m: string | number) => (typeof m === 'number' ? c === m : status(c) === m);
   const out: number[][] = [];
   const n = source.codes.length;
+  const from = source.from!;
   let i = 0;
   while (i < n) {
     const c = source.codes[i];
-    const f = source.from[i];
+    const f = from[i];
     if (changes && f === NO_MARK) {
       i++;
       continue;
     }
     let j = i + 1;
-    while (j < n && source.codes[j] === c && (!changes || source.from[j] === f)) j++;
+    while (j < n && source.codes[j] === c && (!changes || from[j] === f)) j++;
     const pass = (filter.status == null || status(c) === filter.status) && (filter.code == null || c === filter.code) &&
       (!filter.transition || (ok(f, filter.transition.from) && ok(c, filter.transition.to)));
     if (pass) out.push(changes ? [i, j - 1, f, c] : [i, j - 1, c]);
