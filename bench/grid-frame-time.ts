@@ -5,20 +5,16 @@
  * interval of the same browser doing nothing (the baseline, in the same run); and the bytes
  * that cross into the renderer per frame scanned (target: <= 1).
  */
-import { ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
 
+import { CHROMIUM_ARGS, serve } from './serve';
 import { chromium, Page } from 'playwright-core';
 
 // These functions run in the page, where the DOM's globals exist.
 declare const window: { __framescope?: unknown } & Record<string, unknown>;
 declare function requestAnimationFrame(callback: (time: number) => void): number;
 
-const ROOT = path.join(__dirname, '..', '..');
-const CLI = path.join(ROOT, 'dist', 'app', 'cli.js');
 const BIG_DOMAIN = 5;
 const FRAMES_MEASURED = 240;
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 export interface GridBenchRow {
   renderer: string;
@@ -36,18 +32,6 @@ export interface GridBenchResult {
   rows: GridBenchRow[];
 }
 
-function serve(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [CLI, '--sim-clock', 'stepped', 'serve'], { stdio: ['ignore', 'pipe', 'ignore'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /open (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ url: m[1], child });
-    });
-    child.once('exit', (code) => reject(new Error(`framescope serve exited with ${code}`)));
-  });
-}
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const p95 = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length * 0.95)];
@@ -74,7 +58,7 @@ async function frameIntervals(page: Page, withViewChanges: boolean): Promise<num
 }
 
 export async function benchGrid(log: (line: string) => void): Promise<GridBenchResult> {
-  const { url, child } = await serve();
+  const { url, child } = await serve(['--sim-clock', 'stepped']);
   const browser = await chromium.launch({ executablePath: process.env.FRAMESCOPE_CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
   try {
     const result: GridBenchResult = { frames: 0, bytesPerFrame: 0, scanMs: 0, rows: [] };

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { benchGrid } from './grid-frame-time';
+import { benchGridScale } from './grid-scale';
 import { benchScanThroughput } from './scan-throughput';
 import { benchSearch } from './search-throughput';
 
@@ -15,9 +16,13 @@ async function main(): Promise<void> {
   const log = (line: string) => console.log(line);
   log(`framescope benchmarks on ${os.cpus()[0]?.model ?? 'unknown cpu'} x${os.cpus().length}, node ${process.version}`);
   const results: Record<string, unknown> = { date: new Date().toISOString(), cpu: os.cpus()[0]?.model, cores: os.cpus().length };
-  results.scan = await benchScanThroughput(log);
-  results.grid = await benchGrid(log);
-  results.search = await benchSearch(log);
+  // `npm run bench -- grid-scale search` runs only those
+  const only = process.argv.slice(2);
+  const want = (name: string) => only.length === 0 || only.includes(name);
+  if (want('scan')) results.scan = await benchScanThroughput(log);
+  if (want('grid')) results.grid = await benchGrid(log);
+  if (want('grid-scale')) results.gridScale = await benchGridScale(log);
+  if (want('search')) results.search = await benchSearch(log);
   const out = path.join(__dirname, 'results.json');
   fs.writeFileSync(out, JSON.stringify(results, null, 2));
   log(`results written to ${path.relative(process.cwd(), out)}`);

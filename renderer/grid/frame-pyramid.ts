@@ -173,16 +173,38 @@ export class FramePyramid {
       n = 0;
     };
     if (k === FIRST_STORED_LEVEL) {
-      // from the codes: 16 frames a block
+      // from the codes: 16 frames a block, a block of one code in four equal words
+      const words = codes.byteOffset % 4 === 0 ? new Uint32Array(codes.buffer, codes.byteOffset, codes.length >>> 2) : null;
+      const uniform = (w: number, stride: number) => {
+        const word = words![w];
+        return (word & 0xff) * 0x01010101 === word && words![w + stride] === word && words![w + 2 * stride] === word &&
+          words![w + 3 * stride] === word ? word & 0xff : -1;
+      };
+      const putUniform = (i: number, code: number) => {
+        out[2 * i] = set[code] ? code : NO_MARK;
+        out[2 * i + 1] = set[code] ? 255 : 0;
+      };
       if (this.hilbert) {
         for (let i = start; i < end; i++) {
+          const one = words && i * 16 + 16 <= frames ? uniform(4 * i, 1) : -1;
+          if (one >= 0) {
+            putUniform(i, one);
+            continue;
+          }
           for (let gfn = i * 16; gfn < Math.min(frames, i * 16 + 16); gfn++) take(set[codes[gfn]] ? codes[gfn] : NO_MARK, 1, 1);
           put(i);
         }
         return;
       }
+      const wordsPerRow = cols % 4 === 0 ? cols >>> 2 : 0;
       for (let by = start; by < end; by++) {
+        const whole = words !== null && wordsPerRow > 0 && by * 4 + 4 <= rows && (by * 4 + 4) * cols <= frames;
         for (let bx = 0; bx < lvl.cols; bx++) {
+          const one = whole && bx * 4 + 4 <= cols ? uniform(by * 4 * wordsPerRow + bx, wordsPerRow) : -1;
+          if (one >= 0) {
+            putUniform(by * lvl.cols + bx, one);
+            continue;
+          }
           for (let row = by * 4; row < Math.min(rows, by * 4 + 4); row++) {
             const stop = Math.min(frames, row * cols + Math.min(cols, bx * 4 + 4));
             for (let gfn = row * cols + bx * 4; gfn < stop; gfn++) take(set[codes[gfn]] ? codes[gfn] : NO_MARK, 1, 1);
@@ -304,13 +326,27 @@ export class FramePyramid {
     const frames = this.layout.frames;
     const { cols, rows } = this.layout;
     const { red, green, blue } = this;
+    // Four codes a word: a block of one code (most blocks: runs of RAM, holes, not scanned)
+    // is four equal words, checked without looking at its frames one by one.
+    const words = cols % 4 === 0 && codes.byteOffset % 4 === 0 ? new Uint32Array(codes.buffer, codes.byteOffset, codes.length >>> 2) : null;
+    const wordsPerRow = cols >>> 2;
     for (let by = byStart; by < byEnd; by++) {
       const r0 = by * 4;
       const r1 = Math.min(rows, r0 + 4);
       const marked = marks.anyInRange(r0 * cols, Math.min(frames, r1 * cols) - 1);
+      const whole = words !== null && !marked && r1 - r0 === 4 && r1 * cols <= frames;
       for (let bx = 0; bx < dst.cols; bx++) {
         const c0 = bx * 4;
         const c1 = Math.min(cols, c0 + 4);
+        if (whole && c1 - c0 === 4) {
+          const w = (r0 * wordsPerRow) + bx;
+          const word = words[w];
+          if ((word & 0xff) * 0x01010101 === word && words[w + wordsPerRow] === word && words[w + 2 * wordsPerRow] === word &&
+            words[w + 3 * wordsPerRow] === word) {
+            this.storeUniform(dst, by * dst.cols + bx, word & 0xff);
+            continue;
+          }
+        }
         let n = 0;
         let r = 0;
         let g = 0;
@@ -375,9 +411,18 @@ export class FramePyramid {
     const frames = this.layout.frames;
     const { red, green, blue } = this;
     const marked = marks.anyInRange(start * 16, Math.min(frames, end * 16) - 1);
+    // as in reduceRowsFromCodes: a block of one code is four equal words
+    const words = !marked && codes.byteOffset % 4 === 0 ? new Uint32Array(codes.buffer, codes.byteOffset, codes.length >>> 2) : null;
     for (let i = start; i < end; i++) {
       const g0 = i * 16;
       const g1 = Math.min(frames, g0 + 16);
+      if (words !== null && g1 - g0 === 16) {
+        const word = words[4 * i];
+        if ((word & 0xff) * 0x01010101 === word && words[4 * i + 1] === word && words[4 * i + 2] === word && words[4 * i + 3] === word) {
+          this.storeUniform(dst, i, word & 0xff);
+          continue;
+        }
+      }
       let r = 0;
       let g = 0;
       let b = 0;
@@ -420,6 +465,13 @@ export class FramePyramid {
       }
       this.store(dst, i, n, r, g, b, best, mark);
     }
+  }
+
+  /** Writes the entry of a block whose frames all have one code and none is marked. */
+  private storeUniform(dst: StoredLevel, i: number, code: number): void {
+    dst.notable[i] = code;
+    dst.marks[i] = NO_MARK;
+    dst.mix[i] = ((255 << 24) | (this.blue[code] << 16) | (this.green[code] << 8) | this.red[code]) >>> 0;
   }
 
   /** Writes one entry: the mix is the weighted mean, rounded half to even so no level drifts. */

@@ -290,6 +290,8 @@ export class GridController {
     let pyramid = this.pyramid;
     if (!pyramid?.matches(buffer, layout.spec)) {
       this.unsubscribeBuffer?.();
+      // let the old levels go before the new are made: at 2^30 frames each is ~500 MB
+      this.pyramid = null;
       const fresh = new FramePyramid(buffer, layout);
       this.unsubscribeBuffer = buffer.onChange((first, last) => {
         if (fresh.matches(buffer, fresh.spec)) fresh.update(first, last);

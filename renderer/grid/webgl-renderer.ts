@@ -34,8 +34,20 @@ void main() {
   gl_Position = vec4(p * 2.0 - 1.0, 0.0, 1.0);
 }`;
 
-/** The fragment shader, reading plain 2D textures or (array) 2D array textures. */
-function fragmentShader(array: boolean): string {
+/**
+ * What a fragment shader is built for: plain 2D textures or (array) 2D array textures, rows
+ * or a Hilbert layout, and the stage (0: level 0, one frame a cell; 1: level 1, four frames
+ * read from the codes; 2: a stored level). One program per combination, so no pixel pays for
+ * a branch on a uniform (software rasterizers run both sides of every branch).
+ */
+interface ShaderVariant {
+  array: boolean;
+  hilbert: boolean;
+  stage: 0 | 1 | 2;
+}
+
+/** The fragment shader of a variant. */
+function fragmentShader({ array, hilbert, stage }: ShaderVariant): string {
   const u = array ? 'usampler2DArray' : 'usampler2D';
   const f = array ? 'sampler2DArray' : 'sampler2D';
   const at = (index: string) => array
@@ -51,6 +63,8 @@ precision highp ${f};
 #define TEX_SHIFT ${TEX_SHIFT}
 #define TEX_MASK ${TEX_WIDTH - 1}
 #define NO_MARK 255u
+#define HILBERT ${hilbert ? 1 : 0}
+#define STAGE ${stage}
 
 uniform ${u} uCodes;            // level 0: one code per frame
 uniform ${u} uMarks0;           // level 0: the code a frame changed from, 255 = not marked
@@ -68,8 +82,7 @@ uniform vec2 uOriginFrac;       // ...and the fraction of it that is scrolled of
 uniform int uCols;              // cells across
 uniform int uRows;              // cells down
 uniform int uFrames;
-uniform int uHilbert;           // 0: rows; 1: Hilbert squares of 2^uOrder cells, uAcross a row
-uniform int uOrder;
+uniform int uOrder;             // Hilbert: squares of 2^uOrder cells, uAcross a row
 uniform int uAcross;
 uniform int uLevel;             // blocks of 2^uLevel x 2^uLevel cells
 uniform int uLevelCols;         // stored level: blocks per row (rows layout)
@@ -125,6 +138,21 @@ int priority(uint code) {
   return p * 256 + (255 - int(code));
 }
 
+// Level 1: one of the block's four frames into the running mix (x < 0: no frame there).
+void take(int x, inout vec3 sum, inout float n, inout uint best, inout uint bestHl, inout float hits, inout bool marked) {
+  if (x < 0 || x >= uFrames) return;
+  uint code = code0(x);
+  vec4 c = paletteOf(code);
+  sum += c.rgb;
+  n += 1.0;
+  if (best == 255u || priority(code) > priority(best)) best = code;
+  if (uHasHighlight == 1 && c.a > 0.5) {
+    hits += 1.0;
+    if (bestHl == 255u || priority(code) > priority(bestHl)) bestHl = code;
+  }
+  if (mark0(x) != NO_MARK) marked = true;
+}
+
 void main() {
   vec2 p = vec2(gl_FragCoord.x, uCanvasHeight - gl_FragCoord.y);
   vec2 g = p * uInvCellPx + uOriginFrac;
@@ -132,88 +160,74 @@ void main() {
   ivec2 cell = ivec2(gi) + uOriginInt;
   if (cell.x < 0 || cell.y < 0 || cell.x >= uCols || cell.y >= uRows) { outColor = vec4(uBackground, 1.0); return; }
   // The block under the pixel: its first frame (rows: the cell's own frame) and its index.
-  int gfn;
-  int index;
-  int first;
+#if HILBERT
+  int side = 1 << uOrder;
+  int q = (cell.y >> uOrder) * uAcross + (cell.x >> uOrder);
+  int sub = uOrder - uLevel;
+  int index = (q << (2 * sub)) + hilbertIndex(sub, (cell.x & (side - 1)) >> uLevel, (cell.y & (side - 1)) >> uLevel);
+  int first = index << (2 * uLevel);
+  int gfn = first;
   int blockFrames = 1 << (2 * uLevel);
-  if (uHilbert == 1) {
-    int side = 1 << uOrder;
-    int qx = cell.x >> uOrder;
-    int qy = cell.y >> uOrder;
-    int q = qy * uAcross + qx;
-    int sub = uOrder - uLevel;
-    index = (q << (2 * sub)) + hilbertIndex(sub, (cell.x & (side - 1)) >> uLevel, (cell.y & (side - 1)) >> uLevel);
-    first = index << (2 * uLevel);
-    gfn = first;
-    if (first >= uFrames) { outColor = vec4(uBackground, 1.0); return; }
-  } else {
-    gfn = cell.y * uCols + cell.x;
-    if (gfn >= uFrames) { outColor = vec4(uBackground, 1.0); return; }
-    index = (cell.y >> uLevel) * uLevelCols + (cell.x >> uLevel);
-    first = gfn;
-    blockFrames = 1;
-  }
+  if (first >= uFrames) { outColor = vec4(uBackground, 1.0); return; }
+#else
+  int gfn = cell.y * uCols + cell.x;
+  if (gfn >= uFrames) { outColor = vec4(uBackground, 1.0); return; }
+  int index = (cell.y >> uLevel) * uLevelCols + (cell.x >> uLevel);
+  int first = gfn;
+  int blockFrames = 1;
+#endif
 
   vec3 color;
   bool marked = false;
+#if STAGE == 0
   vec2 f = (g - gi) * uCellPx;   // where in its cell the pixel is, device pixels
-  if (uLevel == 0) {
-    uint code = code0(gfn);
-    vec4 c = paletteOf(code);
-    color = c.a > 0.5 ? c.rgb : dim(c.rgb);
-    if (gfn >= uRange.x && gfn <= uRange.y) color = mix(color, uTint, uTintAmount);
-    if (mark0(gfn) != NO_MARK) {
-      if (uCellPx < uMarkFillBelowPx) {
-        marked = true;
-      } else {
-        float d = min(min(f.x - uGapPx, f.y - uGapPx), min(uCellPx - f.x, uCellPx - f.y));
-        float side = uCellPx - uGapPx;
-        if (uCellPx >= uMarkRingFromPx) marked = d >= 0.0 && d < max(1.0, floor(side / 5.0));
-        else marked = d >= floor(side / 4.0);
-      }
-    }
-    if (uGapPx > 0.0 && (f.x < uGapPx || f.y < uGapPx)) color = mix(color, uBackground, 0.8);
-  } else if (uLevel == 1) {
-    // four frames: along the curve 4i..4i+3, or the 2 x 2 cells of the rows layout
-    int g0; int g1; int g2; int g3;
-    if (uHilbert == 1) {
-      g0 = 4 * index; g1 = g0 + 1; g2 = g0 + 2; g3 = g0 + 3;
+  uint code = code0(gfn);
+  vec4 c = paletteOf(code);
+  color = c.a > 0.5 ? c.rgb : dim(c.rgb);
+  if (gfn >= uRange.x && gfn <= uRange.y) color = mix(color, uTint, uTintAmount);
+  if (mark0(gfn) != NO_MARK) {
+    if (uCellPx < uMarkFillBelowPx) {
+      marked = true;
     } else {
-      int c = (cell.x >> 1) << 1;
-      int top = ((cell.y >> 1) << 1) * uCols + c;
-      g0 = top;
-      g1 = c + 1 < uCols ? top + 1 : -1;
-      g2 = top + uCols;
-      g3 = c + 1 < uCols ? top + uCols + 1 : -1;
+      float d = min(min(f.x - uGapPx, f.y - uGapPx), min(uCellPx - f.x, uCellPx - f.y));
+      float inner = uCellPx - uGapPx;
+      if (uCellPx >= uMarkRingFromPx) marked = d >= 0.0 && d < max(1.0, floor(inner / 5.0));
+      else marked = d >= floor(inner / 4.0);
     }
-    int gs[4] = int[4](g0, g1, g2, g3);
-    vec3 sum = vec3(0.0);
-    float n = 0.0;
-    uint best = 255u;
-    uint bestHl = 255u;
-    float hits = 0.0;
-    for (int k = 0; k < 4; k++) {
-      int x = gs[k];
-      if (x < 0 || x >= uFrames) continue;
-      uint code = code0(x);
-      vec4 c = paletteOf(code);
-      sum += c.rgb;
-      n += 1.0;
-      if (best == 255u || priority(code) > priority(best)) best = code;
-      if (uHasHighlight == 1 && c.a > 0.5) {
-        hits += 1.0;
-        if (bestHl == 255u || priority(code) > priority(bestHl)) bestHl = code;
-      }
-      if (mark0(x) != NO_MARK) marked = true;
-    }
-    color = highlighted(uProportional == 1 ? sum / n : paletteOf(best).rgb, bestHl, hits / n);
-  } else {
-    marked = texelFetch(uMarks, ${at('index')}, 0).r != NO_MARK;
-    uvec2 h = uHasHighlight == 1 ? texelFetch(uHighlight, ${at('index')}, 0).rg : uvec2(255u, 0u);
-    vec3 c = uProportional == 1 ? texelFetch(uMix, ${at('index')}, 0).rgb : paletteOf(texelFetch(uNotable, ${at('index')}, 0).r).rgb;
-    color = highlighted(c, h.r, float(h.g) / 255.0);
   }
-  if (uLevel > 0 && first <= uRange.y && first + blockFrames - 1 >= uRange.x) color = mix(color, uTint, uTintAmount);
+  if (uGapPx > 0.0 && (f.x < uGapPx || f.y < uGapPx)) color = mix(color, uBackground, 0.8);
+#elif STAGE == 1
+  // four frames: along the curve 4i..4i+3, or the 2 x 2 cells of the rows layout
+  vec3 sum = vec3(0.0);
+  float n = 0.0;
+  uint best = 255u;
+  uint bestHl = 255u;
+  float hits = 0.0;
+#if HILBERT
+  int g0 = 4 * index;
+  take(g0, sum, n, best, bestHl, hits, marked);
+  take(g0 + 1, sum, n, best, bestHl, hits, marked);
+  take(g0 + 2, sum, n, best, bestHl, hits, marked);
+  take(g0 + 3, sum, n, best, bestHl, hits, marked);
+#else
+  int c0 = (cell.x >> 1) << 1;
+  int top = ((cell.y >> 1) << 1) * uCols + c0;
+  bool right = c0 + 1 < uCols;
+  take(top, sum, n, best, bestHl, hits, marked);
+  take(right ? top + 1 : -1, sum, n, best, bestHl, hits, marked);
+  take(top + uCols, sum, n, best, bestHl, hits, marked);
+  take(right ? top + uCols + 1 : -1, sum, n, best, bestHl, hits, marked);
+#endif
+  color = highlighted(uProportional == 1 ? sum / n : paletteOf(best).rgb, bestHl, hits / n);
+#else
+  marked = texelFetch(uMarks, ${at('index')}, 0).r != NO_MARK;
+  uvec2 h = uHasHighlight == 1 ? texelFetch(uHighlight, ${at('index')}, 0).rg : uvec2(255u, 0u);
+  vec3 c = uProportional == 1 ? texelFetch(uMix, ${at('index')}, 0).rgb : paletteOf(texelFetch(uNotable, ${at('index')}, 0).r).rgb;
+  color = highlighted(c, h.r, float(h.g) / 255.0);
+#endif
+#if STAGE > 0
+  if (first <= uRange.y && first + blockFrames - 1 >= uRange.x) color = mix(color, uTint, uTintAmount);
+#endif
   if (marked) color = uMarkColor;
   outColor = vec4(color, 1.0);
 }`;
@@ -221,7 +235,7 @@ void main() {
 
 const UNIFORMS = [
   'uCodes', 'uMarks0', 'uMix', 'uNotable', 'uMarks', 'uHighlight', 'uPalette', 'uLayerShift', 'uCanvasHeight', 'uInvCellPx',
-  'uCellPx', 'uOriginInt', 'uOriginFrac', 'uCols', 'uRows', 'uFrames', 'uHilbert', 'uOrder', 'uAcross', 'uLevel', 'uLevelCols',
+  'uCellPx', 'uOriginInt', 'uOriginFrac', 'uCols', 'uRows', 'uFrames', 'uOrder', 'uAcross', 'uLevel', 'uLevelCols',
   'uProportional', 'uHasHighlight', 'uRange', 'uBackground', 'uTint', 'uTintAmount', 'uDimAmount', 'uHighlightFloor', 'uGapPx', 'uMarkColor',
   'uMarkFillBelowPx', 'uMarkRingFromPx',
 ] as const;
@@ -263,9 +277,9 @@ function compile(gl: WebGL2RenderingContext, type: number, source: string): WebG
   return shader;
 }
 
-function link(gl: WebGL2RenderingContext, array: boolean): GridProgram {
+function link(gl: WebGL2RenderingContext, variant: ShaderVariant): GridProgram {
   const vs = compile(gl, gl.VERTEX_SHADER, VERTEX_SHADER);
-  const fs = compile(gl, gl.FRAGMENT_SHADER, fragmentShader(array));
+  const fs = compile(gl, gl.FRAGMENT_SHADER, fragmentShader(variant));
   const program = gl.createProgram()!;
   gl.attachShader(program, vs);
   gl.attachShader(program, fs);
@@ -281,9 +295,8 @@ function link(gl: WebGL2RenderingContext, array: boolean): GridProgram {
 export class WebGlGridRenderer implements GridRenderer {
   readonly kind = 'webgl2';
   lastLevel = 0;
-  private readonly plain: GridProgram;
-  /** Built when the codes need array textures. */
-  private layered: GridProgram | null = null;
+  /** Programs by variant, built when first needed. */
+  private readonly programs = new Map<string, GridProgram>();
   private readonly vao: WebGLVertexArrayObject;
   private readonly palette: WebGLTexture;
   private readonly maxTextureRows: number;
@@ -301,7 +314,7 @@ export class WebGlGridRenderer implements GridRenderer {
 
   /** Throws when the shaders do not build: the caller falls back to 2D. */
   constructor(private readonly gl: WebGL2RenderingContext) {
-    this.plain = link(gl, false);
+    this.program({ array: false, hilbert: false, stage: 0 }); // fails here, not at the first draw, when shaders cannot build
     this.vao = gl.createVertexArray()!;
     this.maxTextureRows = gl.getParameter(gl.MAX_TEXTURE_SIZE) as number;
     this.palette = gl.createTexture()!;
@@ -380,7 +393,9 @@ export class WebGlGridRenderer implements GridRenderer {
     gl.enable(gl.SCISSOR_TEST);
     gl.scissor(x0, height - y1, x1 - x0, y1 - y0);
 
-    const { program, u } = array ? (this.layered ??= link(gl, true)) : this.plain;
+    const hilbert = layout instanceof HilbertLayout ? layout : null;
+    const stage = level === 0 ? 0 : level < FIRST_STORED_LEVEL ? 1 : 2;
+    const { program, u } = this.program({ array, hilbert: hilbert !== null, stage });
     gl.useProgram(program);
     gl.bindVertexArray(this.vao);
     const target = array ? gl.TEXTURE_2D_ARRAY : gl.TEXTURE_2D;
@@ -414,8 +429,6 @@ export class WebGlGridRenderer implements GridRenderer {
     gl.uniform1i(u.uCols, cols);
     gl.uniform1i(u.uRows, rows);
     gl.uniform1i(u.uFrames, layout.frames);
-    const hilbert = layout instanceof HilbertLayout ? layout : null;
-    gl.uniform1i(u.uHilbert, hilbert ? 1 : 0);
     gl.uniform1i(u.uOrder, hilbert?.order ?? 0);
     gl.uniform1i(u.uAcross, hilbert?.across ?? 1);
     gl.uniform1i(u.uLevel, level);
@@ -447,9 +460,18 @@ export class WebGlGridRenderer implements GridRenderer {
     const gl = this.gl;
     gl.deleteTexture(this.palette);
     for (const t of Object.values(this.empty)) gl.deleteTexture(t);
-    gl.deleteProgram(this.plain.program);
-    if (this.layered) gl.deleteProgram(this.layered.program);
+    for (const p of this.programs.values()) gl.deleteProgram(p.program);
     gl.deleteVertexArray(this.vao);
+  }
+
+  private program(variant: ShaderVariant): GridProgram {
+    const key = `${variant.array}:${variant.hilbert}:${variant.stage}`;
+    let p = this.programs.get(key);
+    if (!p) {
+      p = link(this.gl, variant);
+      this.programs.set(key, p);
+    }
+    return p;
   }
 
   private setPyramid(pyramid: FramePyramid): void {

@@ -23,7 +23,7 @@ import { createViewSlice } from './view-slice';
 export type * from './types';
 export { FrameBuffer, FrameBuffers, CodeHistogram } from './frame-buffer';
 export { isScanActive, isPhaseActive, checkCounts, runOnShow, typedRange } from './scan-slice';
-export { geometryOf, defaultView } from './view-slice';
+export { layoutOf, defaultView } from './view-slice';
 
 export interface FramescopeStoreHandle {
   store: FramescopeStore;

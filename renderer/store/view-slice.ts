@@ -86,9 +86,6 @@ export function layoutOf(state: FramescopeState): GridLayout {
   return layout;
 }
 
-/** @deprecated name: the layout is more than a geometry now. */
-export const geometryOf = layoutOf;
-
 /** A domain's first view: all of it; for aligned rows, full rows when all of it would be a sliver. */
 export function defaultView(layout: GridLayout, vp: Viewport, mode: LayoutMode = 'aligned'): View {
   const fit = fitView(layout, vp);

@@ -92,6 +92,8 @@ test('every stored level holds, per block, the mix, the most notable code and th
   buffer.markChanged(10_000, 2);
   buffer.markChanged(613 * 96 + 5, 0);
   checkAgainstFrames(new FramePyramid(buffer, new RowsLayout(buffer.frames, 613)), null);
+  // a width of whole words: blocks of one code take the word-at-a-time path
+  checkAgainstFrames(new FramePyramid(buffer, new RowsLayout(buffer.frames, 612)), null);
   checkAgainstFrames(new FramePyramid(buffer, new HilbertLayout(buffer.frames, 7, 4)), null);
 });
 

@@ -4,47 +4,15 @@ import assert from 'node:assert/strict';
 import type { DomainInfo } from '../../app/api';
 import { FrameHistory } from '../../renderer/store/frame-history';
 import { createFramescopeStore } from '../../renderer/store';
-import type { Clock } from '../../renderer/store';
 import { TIMELINE_MAX_POINTS, Timeline, timelinePointOf } from '../../renderer/store/timeline';
 import { FakeScanApi, sampleCodes } from './fake-scan-api';
+import { ManualClock } from '../fakes/manual-clock';
 
 const DOMAINS: DomainInfo[] = [
   { id: 1, name: 'hvm-firmware', memoryKiB: 8000, maxMemoryKiB: null, frames: 2000 },
   { id: 3, name: 'web-01', memoryKiB: 40000, maxMemoryKiB: null, frames: 10000 },
 ];
 
-/** A clock a test moves by hand: timers fire when it passes their time. */
-class ManualClock implements Clock {
-  private t = 1_700_000_000_000;
-  private timers: Array<{ at: number; fn: () => void; id: number }> = [];
-  private nextId = 1;
-  now(): number {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.nextId++;
-    this.timers.push({ at: this.t + ms, fn, id });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.timers = this.timers.filter((t) => t.id !== handle);
-  }
-  get pending(): number {
-    return this.timers.length;
-  }
-  /** Moves time on, running the timers that come due, in order. */
-  advance(ms: number): void {
-    const end = this.t + ms;
-    for (;;) {
-      const due = this.timers.filter((t) => t.at <= end).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      this.timers = this.timers.filter((t) => t !== due);
-      this.t = due.at;
-      due.fn();
-    }
-    this.t = end;
-  }
-}
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 

@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 
 import { NO_MARK } from '../../renderer/store/change-marks';
 import { FrameBuffer } from '../../renderer/store/frame-buffer';
-import type { Clock } from '../../renderer/store/types';
 import {
   type RegionFilter,
   type RegionRuns,
@@ -16,6 +15,7 @@ import {
   regionSourceOf,
   sortRegions,
 } from '../../renderer/store/regions';
+import { ManualClock } from '../fakes/manual-clock';
 
 const OK = 0;
 const EPERM = 1;
@@ -293,43 +293,9 @@ test('bad input is refused with a clear error', () => {
   assert.throws(() => computeRegions(layoutSource(), {}, -1), /limit -1 is not a count of runs/);
 });
 
-/** A clock a test moves by hand; each now() may also move it on, as work takes time. */
-class ManualClock implements Clock {
-  t = 1000;
-  msPerNow = 0;
-  private timers: Array<{ at: number; fn: () => void; id: number }> = [];
-  private nextId = 1;
-  now(): number {
-    this.t += this.msPerNow;
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.nextId++;
-    this.timers.push({ at: this.t + ms, fn, id });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.timers = this.timers.filter((t) => t.id !== handle);
-  }
-  get pending(): number {
-    return this.timers.length;
-  }
-  /** Moves time on, running the timers that come due, in order. */
-  advance(ms: number): void {
-    const end = this.t + ms;
-    for (;;) {
-      const due = this.timers.filter((t) => t.at <= end).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      this.timers = this.timers.filter((t) => t !== due);
-      this.t = Math.max(this.t, due.at);
-      due.fn();
-    }
-    this.t = Math.max(this.t, end);
-  }
-}
 
 function updaterSetup() {
-  const clock = new ManualClock();
+  const clock = new ManualClock(1000);
   const results: Array<{ at: number; runs: RegionRuns }> = [];
   const updater = new RegionsUpdater(clock, (runs) => results.push({ at: clock.t, runs }), { minIntervalMs: 500, sliceMs: 12 });
   const buffer = new FrameBuffer(1, 0x1000);
