@@ -19,6 +19,7 @@ const domainId = z.number().int().min(0).max(0x7fef);
 /** Guest frame numbers: JSON numbers are exact up to 2^53, far past any real guest. */
 const gfn = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const mode = z.enum(['observe', 'retry']);
+const abi = z.enum(['v1', 'v2']);
 
 export const scanRequestSchema = z.strictObject({
   domain: domainId,
@@ -27,12 +28,14 @@ export const scanRequestSchema = z.strictObject({
   mode: mode.optional(),
   batch: z.number().int().min(1).max(MAX_BATCH).optional(),
   retryTimeoutMs: z.number().int().min(0).max(10 * 60 * 1000).optional(),
+  abi: abi.optional(),
 });
 
 export const frameReadRequestSchema = z.strictObject({
   domain: domainId,
   gfn,
   mode: mode.optional(),
+  abi: abi.optional(),
 });
 
 const id = z.string().min(1).max(64);
@@ -42,6 +45,7 @@ export const pageInRequestSchema = z.strictObject({
   first: gfn,
   last: gfn,
   timeoutMs: z.number().int().min(0).max(10 * 60 * 1000).optional(),
+  abi: abi.optional(),
 });
 
 export const searchRequestSchema = z.strictObject({
@@ -52,6 +56,7 @@ export const searchRequestSchema = z.strictObject({
   text: z.string().min(1).max(MAX_PATTERN_BYTES).optional(),
   encoding: z.enum(['ascii', 'utf16le']).optional(),
   maxHits: z.number().int().min(1).max(MAX_HITS).optional(),
+  abi: abi.optional(),
 }).refine((r) => (r.hex === undefined) !== (r.text === undefined), { message: 'give exactly one of hex and text' });
 
 export const API_ARGUMENTS = {

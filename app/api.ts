@@ -47,6 +47,8 @@ export interface ScanRequest {
   batch?: number;
   /** Retry mode: how long one batch may keep retrying its paged frames. */
   retryTimeoutMs?: number;
+  /** The privcmd ioctl to use; unset: V2, or V1 where the kernel lacks V2. */
+  abi?: PrivcmdAbiName;
 }
 
 export interface ScanStarted {
@@ -114,6 +116,7 @@ export interface FrameReadRequest {
   domain: number;
   gfn: number;
   mode?: ScanMode;
+  abi?: PrivcmdAbiName;
 }
 
 export interface FrameRead {
@@ -135,6 +138,7 @@ export interface PageInRequest {
   last: number;
   /** Overall bound, default 10 s. */
   timeoutMs?: number;
+  abi?: PrivcmdAbiName;
 }
 
 /** A finished scan (or an opened snapshot) the service keeps for the session. */
@@ -208,6 +212,7 @@ export interface SearchRequest {
   text?: string;
   encoding?: 'ascii' | 'utf16le';
   maxHits?: number;
+  abi?: PrivcmdAbiName;
 }
 
 export interface SearchStarted {

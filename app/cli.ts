@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs, ParseArgsConfig } from 'node:util';
 
-import type { DomainInfo, FrameRead, InspectorEvent, ScanSummary, SearchHit, SearchSummary } from './api';
+import type { DomainInfo, FrameRead, InspectorEvent, PrivcmdAbiName, ScanSummary, SearchHit, SearchSummary } from './api';
 import type { BackendChoice, BackendOptions } from './backend';
 import { resolveBackend } from './backend';
 import { chunkCodes } from './chunk-codec';
@@ -21,12 +21,12 @@ import { connectRemoteInspector } from './remote-inspector';
 import { scanToEnd } from './scan-to-end';
 import { parsePattern } from './search';
 import { DEFAULT_HOST, startServer } from './server';
-import { unscannedCodes } from './scanner';
+import { MAX_BATCH, unscannedCodes } from './scanner';
 import type { SnapshotHeader } from './snapshot';
 import { FRAMESCOPE_VERSION } from './version';
 
 const USAGE = `usage: framescope [--backend sim|xen] [--sim-config FILE] [--sim-clock realtime|stepped]
-                  [--attach SOCKET] <command> [options]
+                  [--attach SOCKET] [--abi auto|v1|v2] <command> [options]
 
 commands:
   domains [--json]                          list the host's domains
@@ -58,6 +58,8 @@ commands:
 Numbers may be decimal or hex (0x...). Without /dev/xen/privcmd framescope runs on a
 simulated host (the privcmd emulator); --backend forces either. --sim-config describes
 another simulated host (docs/sim-config.md); --sim-clock stepped freezes its paging.
+--abi picks the privcmd ioctl: auto (V2, or V1 on kernels without it), v1 (even where
+the kernel has V2: to compare the two), v2 (never fall back).
 Observe mode never retries, but asking Xen to map a paged-out frame already makes it page
 the frame in: scanning is not passive. Retry mode waits (bounded) for those frames.`;
 
@@ -70,6 +72,7 @@ const GLOBAL_OPTIONS = {
   dump: { type: 'string' },
   'sim-config': { type: 'string' },
   'sim-clock': { type: 'string' },
+  abi: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
@@ -98,9 +101,17 @@ function parseMode(text: string | undefined): 'observe' | 'retry' | undefined {
 interface CommandOptions extends BackendOptions {
   /** A framescope serve --unix socket to work through instead of a device of our own. */
   attach?: string;
+  /** The privcmd ioctl every mapping call asks for; unset: auto. */
+  abi?: PrivcmdAbiName;
 }
 
-function backendOptions(values: { backend?: string; 'sim-config'?: string; 'sim-clock'?: string; attach?: string; dump?: string }): CommandOptions {
+function parseAbi(text: string | undefined): PrivcmdAbiName | undefined {
+  if (text === undefined || text === 'auto') return undefined;
+  if (text === 'v1' || text === 'v2') return text;
+  throw new UsageError(`--abi: '${text}' is none of auto, v1 and v2`);
+}
+
+function backendOptions(values: { backend?: string; 'sim-config'?: string; 'sim-clock'?: string; attach?: string; dump?: string; abi?: string }): CommandOptions {
   const b = values.backend;
   const clock = values['sim-clock'];
   if (b !== undefined && b !== 'sim' && b !== 'xen') throw new UsageError(`--backend: '${b}' is neither sim nor xen`);
@@ -108,7 +119,15 @@ function backendOptions(values: { backend?: string; 'sim-config'?: string; 'sim-
   if ((values['sim-config'] || clock) && b === 'xen') throw new UsageError('--sim-config and --sim-clock describe a simulated host: they cannot go with --backend xen');
   if (values.attach && (b || values['sim-config'] || clock)) throw new UsageError('--attach uses the backend of the framescope serve it attaches to: it cannot go with --backend, --sim-config or --sim-clock');
   if (values.dump && (values.attach || b || values['sim-config'] || clock)) throw new UsageError('--dump inspects a file: it cannot go with --attach, --backend, --sim-config or --sim-clock');
-  return { backend: (b ?? 'auto') as BackendChoice, simConfig: values['sim-config'], simClock: clock, attach: values.attach, dump: values.dump };
+  const abi = parseAbi(values.abi);
+  if (values.dump && values.abi !== undefined) throw new UsageError('--abi picks a privcmd ioctl: it cannot go with --dump');
+  return { backend: (b ?? 'auto') as BackendChoice, simConfig: values['sim-config'], simClock: clock, attach: values.attach, dump: values.dump, abi };
+}
+
+/** A range the domain holds: past its end is a mistake in the command line, not a failure. */
+export function checkRange(domain: DomainInfo, range: { first: number; last: number } | undefined): void {
+  if (!range || domain.frames === null || range.last < domain.frames) return;
+  throw new UsageError(`--range ${hex(range.first)}-${hex(range.last)} goes past the end of domain ${domain.id} (last frame ${hex(domain.frames - 1)})`);
 }
 
 /** A domain by id or name; without either, the only domain there is (a dump's). */
@@ -146,6 +165,7 @@ function withDumpOption(options: CommandOptions, dump: string | undefined): Comm
   if (options.attach || options.simConfig || options.simClock || options.backend !== 'auto') {
     throw new UsageError('--dump inspects a file: it cannot go with --attach, --backend, --sim-config or --sim-clock');
   }
+  if (options.abi) throw new UsageError('--abi picks a privcmd ioctl: it cannot go with --dump');
   return { ...options, dump };
 }
 
@@ -207,7 +227,7 @@ export function formatSummary(s: ScanSummary, name: string): string {
   return text;
 }
 
-async function commandScan(args: string[], options: BackendOptions, io: Io): Promise<number> {
+async function commandScan(args: string[], options: CommandOptions, io: Io): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
@@ -226,15 +246,17 @@ async function commandScan(args: string[], options: BackendOptions, io: Io): Pro
   const range = values.range ? parseRange(values.range) : undefined;
   const mode = parseMode(values.mode);
   const batch = values.batch !== undefined ? parseNumber(values.batch, '--batch') : undefined;
+  if (batch !== undefined && (batch < 1 || batch > MAX_BATCH)) throw new UsageError(`--batch: ${batch} is not 1-${MAX_BATCH} frames`);
   const outFormat = values.out !== undefined ? exportFormatOf(values.out) : undefined;
   return withInspector(options, io, async (inspector) => {
     const domain = await resolveDomain(inspector, values.domain);
+    checkRange(domain, range);
     let stop: (() => void) | undefined;
     let codes: Uint8Array = new Uint8Array(0);
     let first = 0;
     const onSigint = () => stop?.();
     process.once('SIGINT', onSigint);
-    const summary = await scanToEnd(inspector, { domain: domain.id, ...range, mode, batch }, (chunk) => {
+    const summary = await scanToEnd(inspector, { domain: domain.id, ...range, mode, batch, abi: options.abi }, (chunk) => {
       if (outFormat) codes.set(chunkCodes(chunk), chunk.first - first);
       if (io.isTTY && !values.json) io.err(`\rscanning: ${chunk.scanned} frames, ${(chunk.elapsedMs / 1000).toFixed(1)} s`);
     }, (started) => {
@@ -265,7 +287,7 @@ function explainFailedRead(r: FrameRead): string {
   return `gfn 0x${r.gfn.toString(16)} of domain ${r.domain} did not map: ${r.codeName}: ${why}`;
 }
 
-async function commandRead(args: string[], options: BackendOptions, io: Io): Promise<number> {
+async function commandRead(args: string[], options: CommandOptions, io: Io): Promise<number> {
   const { values } = parseArgs({
     args,
     options: { domain: { type: 'string' }, gfn: { type: 'string' }, mode: { type: 'string' }, dump: { type: 'string' } },
@@ -281,7 +303,7 @@ async function commandRead(args: string[], options: BackendOptions, io: Io): Pro
     if (domain.frames !== null && gfn >= domain.frames) {
       throw new UsageError(`--gfn 0x${gfn.toString(16)} is past the end of domain ${domain.id} (last frame 0x${(domain.frames - 1).toString(16)})`);
     }
-    const r = await inspector.readFrame({ domain: domain.id, gfn, mode });
+    const r = await inspector.readFrame({ domain: domain.id, gfn, mode, abi: options.abi });
     if (!r.bytes) {
       io.err(`framescope: ${explainFailedRead(r)}\n`);
       return 1;
@@ -367,6 +389,7 @@ async function commandSearch(args: string[], options: CommandOptions, io: Io): P
   }
   return withInspector(options, io, async (inspector) => {
     const domain = await resolveDomain(inspector, values.domain);
+    checkRange(domain, range);
     const hits: SearchHit[] = [];
     let searchId: string | null = null;
     let finish: (s: SearchSummary) => void = () => {};
@@ -384,7 +407,7 @@ async function commandSearch(args: string[], options: CommandOptions, io: Io): P
     process.once('SIGINT', onSigint);
     try {
       const started = await inspector.startSearch({
-        domain: domain.id, ...range, text: values.string, hex: values.hex, encoding: values.utf16 ? 'utf16le' : 'ascii', maxHits,
+        domain: domain.id, ...range, text: values.string, hex: values.hex, encoding: values.utf16 ? 'utf16le' : 'ascii', maxHits, abi: options.abi,
       });
       searchId = started.searchId;
       held.splice(0).forEach(handle);
@@ -474,6 +497,9 @@ const COMMANDS: Record<string, (args: string[], options: CommandOptions, io: Io)
   search: commandSearch,
 };
 
+/** The commands that map frames, so that --abi means something to them. */
+const ABI_COMMANDS = new Set(['scan', 'read', 'search']);
+
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
   try {
     const { values, tokens } = parseArgs({ args: argv, options: GLOBAL_OPTIONS, strict: false, tokens: true });
@@ -491,6 +517,9 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     }
     const command = COMMANDS[argv[at]];
     if (!command) throw new UsageError(`unknown command '${argv[at]}'`);
+    if (global.abi !== undefined && !ABI_COMMANDS.has(argv[at])) {
+      throw new UsageError(`--abi goes with ${[...ABI_COMMANDS].join(', ')}${argv[at] === 'serve' ? ': the served UI picks the ioctl in its status bar' : ''}`);
+    }
     return await command(argv.slice(at + 1), backendOptions(global), io);
   } catch (e) {
     const err = e as Error & { code?: string };

@@ -10,6 +10,8 @@ export interface MapFramesOptions {
   copy?: boolean;
   retryTimeoutMs?: number;
   signal?: AbortSignal;
+  /** The ioctl to use; unset lets the device choose (V2, V1 where the kernel lacks it). */
+  abi?: PrivcmdAbiName;
 }
 
 export interface MappedFrames {

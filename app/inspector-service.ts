@@ -92,7 +92,7 @@ export class InspectorService implements FramescopeApi {
   }
 
   async pageIn(request: PageInRequest): Promise<ScanStarted> {
-    const plan = await planScan(this.source, { domain: request.domain, first: request.first, last: request.last, mode: 'retry' });
+    const plan = await planScan(this.source, { domain: request.domain, first: request.first, last: request.last, mode: 'retry', abi: request.abi });
     const timeoutMs = request.timeoutMs ?? DEFAULT_PAGE_IN_TIMEOUT_MS;
     return this.run('page-in', plan, (emit, signal) => runPageIn(this.source, { ...plan, timeoutMs }, emit, signal));
   }
@@ -103,7 +103,7 @@ export class InspectorService implements FramescopeApi {
   }
 
   async readFrame(request: FrameReadRequest): Promise<FrameRead> {
-    const r = await this.source.mapFrames(request.domain, request.gfn, 1, { mode: request.mode ?? 'observe', copy: true });
+    const r = await this.source.mapFrames(request.domain, request.gfn, 1, { mode: request.mode ?? 'observe', copy: true, abi: request.abi });
     const code = r.codes[0];
     return {
       domain: request.domain,
@@ -165,7 +165,7 @@ export class InspectorService implements FramescopeApi {
     let scanned = 0;
     setImmediate(() => {
       searchFrames(this.source, {
-        domain: plan.domain, first: plan.first, last: plan.last, pattern, maxHits: request.maxHits, signal: controller.signal,
+        domain: plan.domain, first: plan.first, last: plan.last, pattern, maxHits: request.maxHits, signal: controller.signal, abi: request.abi,
         onHits: (hits) => this.emit({ type: 'search-hits', searchId, hits, scanned, frames }),
         onProgress: (p) => {
           scanned = p.scanned;

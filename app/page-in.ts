@@ -63,7 +63,7 @@ export async function runPageIn(source: FrameSource, plan: PageInPlan, emit: (ch
     for (const [offset, length] of spans) {
       if (signal?.aborted) break;
       try {
-        const r = await source.mapFrames(plan.domain, plan.first + offset, length, { mode: 'observe', signal });
+        const r = await source.mapFrames(plan.domain, plan.first + offset, length, { mode: 'observe', signal, abi: plan.abi });
         for (let i = 0; i < length; i++) cameBack += codes[offset + i] === CODE_PAGED && r.codes[i] !== CODE_PAGED ? 1 : 0;
         codes.set(r.codes, offset);
         emit({ first: plan.first + offset, codes: r.codes, scanned: codes.length, elapsedMs: elapsed() });

@@ -105,6 +105,7 @@ export class PrivcmdFrameSource implements FrameSource {
         : { mode: 'observe' },
       copy: options.copy,
       signal: options.signal,
+      abi: options.abi,
     });
     this.lastAbi = result.abi;
     return {

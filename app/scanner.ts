@@ -24,6 +24,7 @@ export interface ScanPlan {
   mode: ScanMode;
   batch: number;
   retryTimeoutMs?: number;
+  abi?: PrivcmdAbiName;
 }
 
 export interface ChunkOut {
@@ -48,7 +49,7 @@ export async function planScan(source: FrameSource, request: ScanRequest): Promi
   if (!Number.isSafeInteger(batch) || batch < 1 || batch > MAX_BATCH) {
     throw new RangeError(`batch must be 1-${MAX_BATCH} frames, not ${batch}`);
   }
-  return { domain: request.domain, first, last, mode: request.mode ?? 'observe', batch, retryTimeoutMs: request.retryTimeoutMs };
+  return { domain: request.domain, first, last, mode: request.mode ?? 'observe', batch, retryTimeoutMs: request.retryTimeoutMs, abi: request.abi };
 }
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -80,7 +81,7 @@ export async function runScan(source: FrameSource, plan: ScanPlan, emit: (chunk:
     const count = Math.min(plan.batch, plan.last - gfn + 1, chunk.length - chunkFill);
     let codes: Uint8Array;
     try {
-      const r = await source.mapFrames(plan.domain, gfn, count, { mode: plan.mode, retryTimeoutMs: plan.retryTimeoutMs, signal });
+      const r = await source.mapFrames(plan.domain, gfn, count, { mode: plan.mode, retryTimeoutMs: plan.retryTimeoutMs, signal, abi: plan.abi });
       codes = r.codes;
       abi = r.abi ?? abi;
       if (retry) {

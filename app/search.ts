@@ -3,6 +3,7 @@
  * mapped frames of a range. Frames are read a batch at a time, so memory stays bounded by
  * the batch; a match may straddle two frames as long as both are mapped and adjacent.
  */
+import type { PrivcmdAbiName } from './api';
 import type { FrameSource } from './frame-source';
 import { CODE_MAPPED } from './frame-status';
 
@@ -55,6 +56,7 @@ export interface SearchOptions {
   maxHits?: number;
   batch?: number;
   signal?: AbortSignal;
+  abi?: PrivcmdAbiName;
   onHits?: (hits: SearchHit[]) => void;
   onProgress?: (progress: SearchProgress) => void;
 }
@@ -138,7 +140,7 @@ export async function searchFrames(source: FrameSource, options: SearchOptions):
     let codes: Uint8Array;
     let contents: Buffer;
     try {
-      const r = await source.mapFrames(options.domain, gfn, count, { mode: 'observe', copy: true, signal: options.signal });
+      const r = await source.mapFrames(options.domain, gfn, count, { mode: 'observe', copy: true, signal: options.signal, abi: options.abi });
       codes = r.codes;
       contents = Buffer.from(r.contents!.buffer, r.contents!.byteOffset, r.contents!.byteLength);
     } catch (e) {

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+import { benchFrameHistory } from './frame-history';
 import { benchGrid } from './grid-frame-time';
 import { benchGridScale } from './grid-scale';
 import { benchScanThroughput } from './scan-throughput';
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
   if (want('grid')) results.grid = await benchGrid(log);
   if (want('grid-scale')) results.gridScale = await benchGridScale(log);
   if (want('search')) results.search = await benchSearch(log);
+  if (want('history')) results.history = await benchFrameHistory(log);
   const out = path.join(__dirname, 'results.json');
   fs.writeFileSync(out, JSON.stringify(results, null, 2));
   log(`results written to ${path.relative(process.cwd(), out)}`);

@@ -58,6 +58,8 @@ export interface EmulatorStats {
   liveVmas: number;
   mappedPages: number;
   mmapbatchCalls: number;
+  /** Of mmapbatchCalls, those through the V1 ioctl. */
+  mmapbatchV1Calls: number;
   pageInRequests: number;
   pageInDropped: number;
   pageOuts: number;
@@ -95,6 +97,7 @@ koffi.struct('sim_stats_t', {
   pagein_dropped: 'uint64_t',
   pageouts: 'uint64_t',
   pageins: 'uint64_t',
+  mmapbatch_v1_calls: 'uint64_t',
 });
 
 export interface Emulator {
@@ -225,7 +228,7 @@ export function loadEmulator(): Emulator {
       check('sim_stats', api.stats(s));
       return {
         openFds: num(s.open_fds), liveVmas: num(s.live_vmas), mappedPages: num(s.mapped_pages),
-        mmapbatchCalls: num(s.mmapbatch_calls), pageInRequests: num(s.pagein_requests),
+        mmapbatchCalls: num(s.mmapbatch_calls), mmapbatchV1Calls: num(s.mmapbatch_v1_calls), pageInRequests: num(s.pagein_requests),
         pageInDropped: num(s.pagein_dropped), pageOuts: num(s.pageouts), pageIns: num(s.pageins),
       };
     },

@@ -53,6 +53,12 @@ export interface MapBatchOptions {
   /** Copy mapped frames' contents out (failed frames' bytes stay zero). */
   copy?: boolean;
   signal?: AbortSignal;
+  /**
+   * Which ioctl to use for this batch: unset (auto) uses V2 and falls back to V1 where the
+   * kernel lacks V2; 'v1' uses V1 even where V2 exists (to run that path on a real driver);
+   * 'v2' never falls back.
+   */
+  abi?: PrivcmdAbi;
 }
 
 export interface BatchResult {
@@ -197,7 +203,7 @@ export class PrivcmdDevice {
   async mapBatch(domid: number, gfns: BigUint64Array, opts: MapBatchOptions = {}): Promise<BatchResult> {
     this.assertOpen();
     if (gfns.length === 0) throw new RangeError('mapBatch needs at least one frame');
-    if (this.abi === 'v1' && gfns.some((g) => g >= BigInt(V1_GFN_LIMIT))) return this.mapBatchSplitForV1(domid, gfns, opts);
+    if (this.usesV1(opts) && gfns.some((g) => g >= BigInt(V1_GFN_LIMIT))) return this.mapBatchSplitForV1(domid, gfns, opts);
 
     const n = gfns.length;
     const length = n * PAGE_SIZE;
@@ -208,9 +214,9 @@ export class PrivcmdDevice {
       // Frames whose contents were copied from elsewhere (V1 re-probes) rather than this VMA.
       const copiedElsewhere = new Set<number>();
       const contents = opts.copy ? alignedBuffer(length) : undefined;
-      const abi = this.issueBatch(domid, addr, gfns, codes, contents, copiedElsewhere);
+      const abi = this.issueBatch(domid, addr, gfns, codes, contents, copiedElsewhere, opts.abi);
       const result: BatchResult = { codes, abi, contents, retried: 0, recovered: 0, retryTimedOut: false };
-      if (opts.paged?.mode === 'retry') await this.retryPaged(domid, addr, gfns, codes, opts.paged, opts.signal, result);
+      if (opts.paged?.mode === 'retry') await this.retryPaged(domid, addr, gfns, codes, opts.paged, opts.signal, result, abi);
       if (contents) this.copyOut(addr, codes, contents, copiedElsewhere);
       return result;
     } catch (e) {
@@ -230,14 +236,24 @@ export class PrivcmdDevice {
     }
   }
 
+  /** Whether a batch with these options goes through V1. */
+  private usesV1(opts: MapBatchOptions): boolean {
+    return opts.abi === 'v1' || (opts.abi === undefined && this.abi === 'v1');
+  }
+
   private assertOpen(): void {
     if (this.closed) throw new Error(`${this.path} is closed`);
   }
 
   /** The first mapping call on the fresh VMA: V2, or V1 where the kernel lacks V2. */
   private issueBatch(domid: number, addr: bigint, gfns: BigUint64Array, codes: Uint8Array,
-    contents: Buffer | undefined, copiedElsewhere: Set<number>): PrivcmdAbi {
-    if (this.abi !== 'v1') {
+    contents: Buffer | undefined, copiedElsewhere: Set<number>, asked: PrivcmdAbi | undefined): PrivcmdAbi {
+    if (asked === 'v1') {
+      // Asked for, not detected: what the kernel has stays unknown.
+      this.callV1First(domid, addr, gfns, codes, contents, copiedElsewhere);
+      return 'v1';
+    }
+    if (this.abi !== 'v1' || asked === 'v2') {
       const ok = this.callV2(domid, addr, gfns, codes);
       if (ok === true) {
         this.abi = 'v2';
@@ -246,6 +262,9 @@ export class PrivcmdDevice {
       // ENOTTY: no V2 in this kernel. EINVAL: old kernels answer an unknown number so, but so
       // does a bad range; only a V1 success below proves the former.
       const noV2 = ok === errno.ENOTTY || (ok === errno.EINVAL && this.abi === null);
+      if (noV2 && asked === 'v2') {
+        throw new SyscallError('IOCTL_PRIVCMD_MMAPBATCH_V2', ok, `domain ${domid}: V2 was asked for, and this kernel may not have it (try --abi auto or v1)`);
+      }
       if (!noV2) throw new SyscallError('IOCTL_PRIVCMD_MMAPBATCH_V2', ok, `domain ${domid}`);
       if (gfns.some((g) => g >= BigInt(V1_GFN_LIMIT))) {
         // The VMA is still fresh (the failed V2 call did not lock it); redo the batch split.
@@ -353,7 +372,8 @@ export class PrivcmdDevice {
    * left), with exponential backoff, until none is paged or the policy's time is up.
    */
   private async retryPaged(domid: number, addr: bigint, gfns: BigUint64Array, codes: Uint8Array,
-    policy: Extract<PagedPolicy, { mode: 'retry' }>, signal: AbortSignal | undefined, result: BatchResult): Promise<void> {
+    policy: Extract<PagedPolicy, { mode: 'retry' }>, signal: AbortSignal | undefined, result: BatchResult,
+    abi: PrivcmdAbi): Promise<void> {
     let pending: number[] = [];
     for (let i = 0; i < codes.length; i++) if (codes[i] === ENOENT) pending.push(i);
     result.retried = pending.length;
@@ -374,7 +394,7 @@ export class PrivcmdDevice {
       for (const i of pending) {
         const at = addr + BigInt(i * PAGE_SIZE);
         const g = gfns.subarray(i, i + 1);
-        if (this.abi === 'v1') {
+        if (abi === 'v1') {
           this.callV1(domid, at, g, one);
         } else {
           const ok = this.callV2(domid, at, g, one);

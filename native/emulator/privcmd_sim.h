@@ -57,6 +57,7 @@ typedef struct sim_stats {
     uint64_t pagein_dropped;   /* requests dropped because the paging ring was full */
     uint64_t pageouts;
     uint64_t pageins;          /* page-ins completed */
+    uint64_t mmapbatch_v1_calls; /* of mmapbatch_calls, those through the V1 ioctl */
 } sim_stats_t;
 
 /* Empties the host (closing nothing: live fds and VMAs keep working on an empty host). */

@@ -363,6 +363,8 @@ static long mmap_batch_locked(sim_fd_t *f, void *udata, int version)
     uint64_t now = host_now_ms_locked();
     host_advance_all_locked(now);
     g_host.stats.mmapbatch_calls++;
+    if (version == 1)
+        g_host.stats.mmapbatch_v1_calls++;
 
     if (g_host.knobs.eperm)
         return -EPERM;

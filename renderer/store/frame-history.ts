@@ -2,8 +2,8 @@
  * The last transitions of each frame that changed (time, from code, to code), for the frame
  * panel. Sparse: frames that never changed have no entry, and no object is made for them.
  * Bounded twice: a frame keeps its last HISTORY_PER_FRAME transitions, and past
- * HISTORY_MAX_TRANSITIONS in all the frames changed longest ago are forgotten first (the map
- * keeps frames in the order of their latest change).
+ * HISTORY_MAX_TRANSITIONS in all the frames changed longest ago are forgotten first, an eighth
+ * of the budget at a time (the map keeps frames in the order of their latest change).
  */
 
 export const HISTORY_PER_FRAME = 8;
@@ -61,8 +61,18 @@ export class FrameHistory {
       this.frames.set(key, [transition]);
       this.held++;
     }
+    if (this.held > this.maxTransitions) this.forgetOldest();
+  }
+
+  /**
+   * Forgets the frames changed longest ago, down to 7/8 of the budget at once. One frame at a
+   * time made each record() past the budget walk the map from its start over every entry
+   * deleted before (a Map keeps them until it rehashes): a rescan changing 1 M frames took 27 s.
+   */
+  private forgetOldest(): void {
+    const target = Math.floor(this.maxTransitions * 7 / 8);
     for (const [oldest, entries] of this.frames) {
-      if (this.held <= this.maxTransitions) break;
+      if (this.held <= target) break;
       this.frames.delete(oldest);
       this.held -= entries.length;
     }

@@ -8,7 +8,7 @@
  * reaches them, so a rescan of part of the domain touches only its range), every change goes
  * into the frame's history, and the end adds a point to the timeline.
  */
-import type { ScanEvent, ScanRequest, ScanStarted, ScanSummary, StatusCounts } from '../../app/api';
+import type { PrivcmdAbiName, ScanEvent, ScanRequest, ScanStarted, ScanSummary, StatusCounts } from '../../app/api';
 import { formatCount, parseRange } from '../format';
 import type { GfnRange } from '../grid/view-math';
 import { NO_CHANGES } from './change-marks';
@@ -19,6 +19,11 @@ import { timelinePointOf } from './timeline';
 import type { FramescopeState, RunKind, ScanRun, ScanSlice, SliceCreator } from './types';
 
 const EMPTY_COUNTS = { mapped: 0, paged: 0, invalid: 0, unscanned: 0, total: 0 };
+
+/** The ioctl choice as a request field: absent for auto, so requests stay as they were. */
+export function abiOf(state: Pick<FramescopeState, 'scanAbi'>): { abi?: PrivcmdAbiName } {
+  return state.scanAbi === null ? {} : { abi: state.scanAbi };
+}
 
 export function isPhaseActive(phase: ScanRun['phase']): boolean {
   return phase === 'starting' || phase === 'running' || phase === 'stopping';
@@ -216,6 +221,7 @@ export const createScanSlice: SliceCreator<ScanSlice> = (set, get, { api, buffer
     rangeLastText: '',
     scanMode: 'observe',
     scanBatch: null,
+    scanAbi: null,
     scan: null,
     bufferVersion: 0,
     counts: EMPTY_COUNTS,
@@ -236,6 +242,10 @@ export const createScanSlice: SliceCreator<ScanSlice> = (set, get, { api, buffer
       set({ scanBatch: batch });
     },
 
+    setScanAbi(abi) {
+      set({ scanAbi: abi });
+    },
+
     async startScan(range) {
       const state = get();
       if (isScanActive(state.scan) || state.domainId === null) return false;
@@ -243,6 +253,7 @@ export const createScanSlice: SliceCreator<ScanSlice> = (set, get, { api, buffer
       if (!domain) return false;
       const request: ScanRequest = { domain: domain.id, mode: state.scanMode };
       if (state.scanBatch !== null) request.batch = state.scanBatch;
+      Object.assign(request, abiOf(state));
       let first = 0;
       let last = (domain.frames ?? 0) - 1;
       const typed = state.rangeFirstText.trim() !== '' || state.rangeLastText.trim() !== '';
@@ -281,7 +292,7 @@ export const createScanSlice: SliceCreator<ScanSlice> = (set, get, { api, buffer
       const domain = state.domainId;
       return begin({
         kind: 'page-in', domain, first, last, mode: 'retry', batch: null,
-        start: () => api.pageIn({ domain, first, last }),
+        start: () => api.pageIn({ domain, first, last, ...abiOf(state) }),
       });
     },
 

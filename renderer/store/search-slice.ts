@@ -5,7 +5,7 @@
  */
 import { parseRange } from '../format';
 import { errorMessage } from './errors';
-import { isPhaseActive } from './scan-slice';
+import { abiOf, isPhaseActive } from './scan-slice';
 import type { SearchRun, SearchSlice, SliceCreator } from './types';
 
 /** Hits asked for: the service's default, said here so that the UI can say when it is reached. */
@@ -100,7 +100,7 @@ export const createSearchSlice: SliceCreator<SearchSlice> = (set, get, { api, hi
         },
       });
       try {
-        const started = await api.startSearch({ domain, ...request, maxHits: SEARCH_MAX_HITS });
+        const started = await api.startSearch({ domain, ...request, maxHits: SEARCH_MAX_HITS, ...abiOf(get()) });
         const waiting = held;
         held = null;
         hits.reset(patternByteLength(started.pattern));

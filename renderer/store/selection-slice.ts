@@ -2,7 +2,7 @@
 import type { FrameRead } from '../../app/api';
 import { CODE_UNSCANNED } from '../frame-codes';
 import { errorMessage } from './errors';
-import { legendOf } from './scan-slice';
+import { abiOf, legendOf } from './scan-slice';
 import type { FramescopeState, SelectionSlice, SliceCreator, StoreDeps } from './types';
 
 /**
@@ -79,7 +79,7 @@ export const createSelectionSlice: SliceCreator<SelectionSlice> = (set, get, dep
       const seq = ++readSeq;
       set({ readStatus: 'loading', readMode: mode, readError: null });
       try {
-        const read = await api.readFrame({ domain, gfn, mode });
+        const read = await api.readFrame({ domain, gfn, mode, ...abiOf(get()) });
         if (seq !== readSeq) return;
         set({ frameRead: read, readStatus: 'ready' });
         applyRead(set, get, deps, read);

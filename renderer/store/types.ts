@@ -14,6 +14,7 @@ import type {
   FramescopeApi,
   HostInfo,
   InspectorEvent,
+  PrivcmdAbiName,
   ScanEvent,
   ScanMode,
   ScanRecordInfo,
@@ -98,6 +99,8 @@ export interface ScanSlice {
   scanMode: ScanMode;
   /** Frames per ioctl; null: the backend's default. */
   scanBatch: number | null;
+  /** The privcmd ioctl every mapping call asks for; null: auto (V2, V1 where the kernel lacks it). */
+  scanAbi: PrivcmdAbiName | null;
   scan: ScanRun | null;
   /** Version of the domain-on-show's FrameBuffer, bumped by every chunk applied to it. */
   bufferVersion: number;
@@ -114,6 +117,7 @@ export interface ScanSlice {
   setRangeText(field: 'first' | 'last', text: string): void;
   setScanMode(mode: ScanMode): void;
   setScanBatch(batch: number | null): void;
+  setScanAbi(abi: PrivcmdAbiName | null): void;
   /** Scans `range`, or the range typed in (default: the whole domain); false when none started. */
   startScan(range?: GfnRange): Promise<boolean>;
   /** Pages in `range`, else the box selection, else the range typed in; false when none started. */

@@ -20,10 +20,18 @@ test('well-formed calls pass through unchanged', async () => {
   await invokeApi(api, 'startScan', [{ domain: 3, first: 0, last: 0xfff, mode: 'retry', batch: 512 }]);
   await invokeApi(api, 'readFrame', [{ domain: 0, gfn: 0x1234 }]);
   await invokeApi(api, 'listDomains', []);
+  await invokeApi(api, 'startScan', [{ domain: 3, abi: 'v1' }]);
+  await invokeApi(api, 'readFrame', [{ domain: 3, gfn: 1, abi: 'v2' }]);
+  await invokeApi(api, 'pageIn', [{ domain: 3, first: 0, last: 9, abi: 'v1' }]);
+  await invokeApi(api, 'startSearch', [{ domain: 3, text: 'x', abi: 'v1' }]);
   assert.deepEqual(calls, [
     'startScan([{"domain":3,"first":0,"last":4095,"mode":"retry","batch":512}])',
     'readFrame([{"domain":0,"gfn":4660}])',
     'listDomains([])',
+    'startScan([{"domain":3,"abi":"v1"}])',
+    'readFrame([{"domain":3,"gfn":1,"abi":"v2"}])',
+    'pageIn([{"domain":3,"first":0,"last":9,"abi":"v1"}])',
+    'startSearch([{"domain":3,"text":"x","abi":"v1"}])',
   ]);
 });
 
@@ -37,6 +45,8 @@ test('nonsense from a renderer gets a clear one-line error and never reaches the
     ['startScan', [], /startScan: .*expected array to have >=1 items/],
     ['startScan', [{ domain: '3' }], /startScan: argument 0\.domain: .*expected number/],
     ['startScan', [{ domain: 3, mode: 'fast' }], /argument 0\.mode/],
+    ['startScan', [{ domain: 3, abi: 'v3' }], /argument 0\.abi/],
+    ['readFrame', [{ domain: 3, gfn: 0, abi: 'auto' }], /argument 0\.abi/],
     ['startScan', [{ domain: 3, batch: 1e9 }], /argument 0\.batch: .*<=16384/],
     ['startScan', [{ domain: 3, first: -1 }], /argument 0\.first/],
     ['startScan', [{ domain: 3, first: 1.5 }], /argument 0\.first: .*expected int/],

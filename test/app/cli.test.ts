@@ -95,6 +95,8 @@ test('bad input: one clear line on stderr and a non-zero exit', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fs-cli-'));
   const corrupt = path.join(dir, 'bad.json');
   fs.writeFileSync(corrupt, '{"domains": [');
+  const noV2 = path.join(dir, 'no-v2.json');
+  fs.writeFileSync(noV2, JSON.stringify({ ...JSON.parse(fs.readFileSync(EXAMPLE, 'utf8')), clock: 'stepped', knobs: { noV2: true } }));
   const cases: Array<[string[], number, RegExp]> = [
     [['scan'], 2, /scan needs --domain/],
     [['scan', '--domain', '3', '--bogus'], 2, /Unknown option '--bogus'/],
@@ -104,8 +106,16 @@ test('bad input: one clear line on stderr and a non-zero exit', () => {
     [['scan', '--domain', '3', '--range', '9-1'], 2, /last frame 1 is before first frame 9/],
     [['scan', '--domain', '3', '--mode', 'fast'], 2, /--mode: 'fast' is neither observe nor retry/],
     [['scan', '--domain', 'nosuch'], 2, /unknown domain 'nosuch'; this host has: 0 \(Domain-0\)/],
-    [['scan', '--domain', '3', '--range', '0x100000-0x100010'], 1, /past the end of domain 3/],
-    [['scan', '--domain', '3', '--batch', '0'], 1, /batch must be 1-16384 frames/],
+    [['scan', '--domain', '3', '--range', '0x100000-0x100010'], 2, /--range 0x100000-0x100010 goes past the end of domain 3 \(last frame 0xfffff\)/],
+    [['search', '--domain', '3', '--range', '0xffff0-0x100010', '--string', 'x'], 2, /goes past the end of domain 3/],
+    [['scan', '--domain', '3', '--batch', '0'], 2, /--batch: 0 is not 1-16384 frames/],
+    [['scan', '--domain', '3', '--batch', '16385'], 2, /--batch: 16385 is not 1-16384 frames/],
+    [['--abi', 'v3', 'scan', '--domain', '3'], 2, /--abi: 'v3' is none of auto, v1 and v2/],
+    [['--abi', 'v1', 'domains'], 2, /--abi goes with scan, read, search$/],
+    [['--abi', 'v1', 'serve'], 2, /--abi goes with scan, read, search: the served UI picks the ioctl/],
+    [['--abi', 'v1', 'scan', '--dump', corrupt], 2, /--abi picks a privcmd ioctl: it cannot go with --dump/],
+    [['--sim-config', noV2, '--abi', 'v2', 'scan', '--domain', 'web-small', '--range', '0-0xff'], 1,
+      /IOCTL_PRIVCMD_MMAPBATCH_V2 \(domain 1: V2 was asked for, and this kernel may not have it \(try --abi auto or v1\)\): ENOTTY/],
     [['read', '--domain', '3', '--gfn', '0x100000'], 2, /past the end of domain 3/],
     [['frobnicate'], 2, /unknown command 'frobnicate'/],
     [['--backend', 'kvm', 'domains'], 2, /--backend: 'kvm' is neither sim nor xen/],
@@ -118,6 +128,41 @@ test('bad input: one clear line on stderr and a non-zero exit', () => {
     assert.equal(r.code, code, `${args.join(' ')}: ${r.err}`);
     assert.match(oneErrorLine(r.err), message, args.join(' '));
   }
+});
+
+/** Every frame's status letter of a CSV export, expanded: one entry per frame. */
+function csvStatuses(file: string): string[] {
+  const rows = fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(1).map((l) => l.split(','));
+  return rows.flatMap((r) => Array<string>(parseInt(r[2], 10)).fill(r.slice(3).join(',')));
+}
+
+test('--abi v1: V1 even where the kernel has V2, answering the same frames as V2 (errnos aside)', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fs-abi-'));
+  const scan = (abi: string, out: string) => {
+    const r = framescope('--sim-clock', 'stepped', '--abi', abi, 'scan', '--domain', 'web-01', '--range', '0-0x3ffff', '--json', '--out', out);
+    assert.equal(r.code, 0, r.err);
+    return JSON.parse(r.out);
+  };
+  const v1 = scan('v1', path.join(dir, 'v1.csv'));
+  const v2 = scan('v2', path.join(dir, 'v2.csv'));
+  const auto = scan('auto', path.join(dir, 'auto.csv'));
+  assert.equal(v1.abi, 'v1');
+  assert.equal(v2.abi, 'v2');
+  assert.equal(auto.abi, 'v2');
+  assert.deepEqual(v1.counts, v2.counts);
+  assert.ok(v2.counts.invalid > 0 && v2.counts.paged > 0, 'the range has invalid and paged frames');
+  // V1 cannot tell the errno of a failed frame: it answers its own code where V2 names one.
+  assert.equal(v1.errnos.V1_NO_ERRNO, v2.counts.invalid);
+  assert.equal(v1.errnos.ENOENT, v2.errnos.ENOENT);
+  const [s1, s2] = [csvStatuses(path.join(dir, 'v1.csv')), csvStatuses(path.join(dir, 'v2.csv'))];
+  assert.equal(s1.length, 0x40000);
+  assert.deepEqual(s1.map((x) => x.split(',')[0]), s2.map((x) => x.split(',')[0]), 'the same status, frame for frame');
+  const read = framescope('--abi', 'v1', 'read', '--domain', 'web-01', '--gfn', '0x1234');
+  assert.equal(read.code, 0, read.err);
+  assert.match(read.out, /FRAMESCOPE-MARKE/);
+  const search = framescope('--abi', 'v1', 'search', '--domain', 'web-01', '--string', 'FRAMESCOPE-MARKER', '--json');
+  assert.equal(search.code, 0, search.err);
+  assert.ok(JSON.parse(search.out).hits > 0);
 });
 
 test('--help and --version', () => {

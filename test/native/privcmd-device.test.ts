@@ -114,6 +114,39 @@ test('an EINVAL from V2 on a kernel that has V2 is an error, not a reason to fal
   }
 });
 
+test('abi per batch: V1 asked for on a V2 kernel uses V1 and leaves the detection alone', async () => {
+  const { emu, dev } = openDevice();
+  try {
+    const before = emu.stats();
+    const r = await dev.mapBatch(TEST_DOMID, gfns(0xf0, 0x130), { abi: 'v1', paged: { mode: 'retry', timeoutMs: 2000 } });
+    assert.equal(r.abi, 'v1');
+    const after = emu.stats();
+    assert.ok(after.mmapbatchV1Calls > before.mmapbatchV1Calls + 1, 'V1 for the batch and its retries');
+    assert.equal(after.mmapbatchCalls - before.mmapbatchCalls, after.mmapbatchV1Calls - before.mmapbatchV1Calls, 'no V2 call, not even for the retries');
+    for (let i = 0; i < 0x130; i++) {
+      const want = expectedV2(0xf0 + i);
+      if (want !== ENOENT) assert.equal(r.codes[i], want === 0 ? 0 : FRAME_V1_NO_ERRNO, `gfn 0x${(0xf0 + i).toString(16)}`);
+    }
+    assert.equal(dev.detectedAbi, null, 'asking for V1 says nothing of what the kernel has');
+    assert.equal((await dev.mapBatch(TEST_DOMID, gfns(0, 4))).abi, 'v2');
+  } finally {
+    dev.close();
+  }
+});
+
+test('abi per batch: V2 asked for on a kernel without it fails, saying so, and never falls back', async () => {
+  const { emu, dev } = openDevice();
+  emu.setKnob('no_v2', 1);
+  try {
+    await assert.rejects(dev.mapBatch(TEST_DOMID, gfns(0, 4), { abi: 'v2' }),
+      (e: SyscallError) => e.errno === ENOTTY && /V2 was asked for, and this kernel may not have it/.test(e.message));
+    assert.equal(emu.stats().mmapbatchV1Calls, 0, 'no V1 call');
+    assert.equal((await dev.mapBatch(TEST_DOMID, gfns(0, 4))).abi, 'v1', 'auto still falls back');
+  } finally {
+    dev.close();
+  }
+});
+
 test('the 3.7 V1 quirk: every entry flagged, the falsely flagged frames re-probed one by one', async () => {
   const { emu, dev } = openDevice();
   emu.setKnob('no_v2', 1);

@@ -1,0 +1,52 @@
+#!/bin/bash
+# Boots Xen + the dom0 image under QEMU (TCG, nested AMD SVM/NPT: no KVM needed), with
+# framescope and the checks put into the image, and copies dom0's /root/out back. Cleans up its
+# loop mount and QEMU on every exit. Settings (environment):
+#   XT (/var/tmp/framescope-xen)  ROOT (the framescope checkout to test)  OUT (results directory)
+#   GUESTS ("pvh hvm pv")  XEN (another hypervisor binary, e.g. the paging build)  BENCH (1: bench)
+#   TIMEOUT (s, 1800)  MEM (MiB, 3072)  SMP (2)
+set -euo pipefail
+XT=${XT:-/var/tmp/framescope-xen}
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=${ROOT:-$(cd "$HERE/../.." && pwd)}
+OUT=${OUT:-$XT/runs/$(date +%Y%m%d-%H%M%S)}
+TIMEOUT=${TIMEOUT:-1800}; MEM=${MEM:-3072}; SMP=${SMP:-2}
+MNT=$XT/mnt
+mkdir -p "$OUT" "$MNT"
+QPID=
+cleanup() {
+  [ -n "$QPID" ] && kill "$QPID" 2>/dev/null && wait "$QPID" 2>/dev/null
+  mountpoint -q "$MNT" && umount "$MNT"
+  return 0
+}
+trap cleanup EXIT INT TERM
+
+mount -o loop "$XT/rootfs.img" "$MNT"
+rm -rf "$MNT/root/out" "$MNT/root/xen-test" "$MNT/opt/framescope"
+mkdir -p "$MNT/opt/framescope/node_modules" "$MNT/root/xen-test"
+cp -r "$ROOT/dist" "$ROOT/package.json" "$MNT/opt/framescope/"
+# framescope's run-time dependencies (none of them has dependencies of its own)
+for m in koffi ws zod @msgpack; do cp -r "$ROOT/node_modules/$m" "$MNT/opt/framescope/node_modules/"; done
+cp "$HERE/probe.c" "$HERE/checks.mjs" "$MNT/root/xen-test/"
+cp "$HERE/in-dom0.sh" "$MNT/root/run.sh"
+{ echo "GUESTS=\"${GUESTS:-pvh hvm pv}\""; echo "BENCH=${BENCH:-0}"; } > "$MNT/root/run.env"
+umount "$MNT"
+
+LOG=$OUT/console.log
+echo "boot: console $LOG"
+timeout "$TIMEOUT" qemu-system-x86_64 -machine q35 -accel tcg,thread=multi -cpu qemu64,+svm,+npt -smp "$SMP" -m "$MEM" \
+  -display none -no-reboot -nic none \
+  -kernel "${XEN:-$XT/boot/xen}" \
+  -append "console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=2 loglvl=all guest_loglvl=all" \
+  -initrd "$XT/boot/vmlinuz root=LABEL=fsxenroot rw console=hvc0 earlyprintk=xen,$XT/boot/initrd.img" \
+  -drive file="$XT/rootfs.img",format=raw,if=virtio,cache=unsafe \
+  -serial file:"$LOG" -monitor none &
+QPID=$!
+wait "$QPID" && rc=0 || rc=$?
+QPID=
+echo "boot: qemu exited rc=$rc"
+
+mount -o loop,ro "$XT/rootfs.img" "$MNT"
+cp -r "$MNT/root/out" "$OUT/dom0-out" 2>/dev/null || echo "boot: no /root/out in the image"
+umount "$MNT"
+ln -sfn "$OUT" "$XT/runs/latest"

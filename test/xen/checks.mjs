@@ -1,0 +1,376 @@
+// framescope's real-Xen checks, run in dom0 by in-dom0.sh: framescope's CLI (the xen backend,
+// the real privcmd driver) against /root/probe, the C prober doing the same ioctls, on every
+// guest in.dom0.sh created. One line per check ("PASS name" / "FAIL name: why") on stdout and in
+// /root/out/checks.txt; BENCH=1 adds the speed curve to /root/out/bench.json.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+
+const FRAMESCOPE = '/opt/framescope';
+const CLI = `${FRAMESCOPE}/dist/app/cli.js`;
+const PROBE = '/root/probe';
+const OUT = '/root/out';
+const MARKER = 'FSXEN-GUEST-MARKER-';
+const env = Object.fromEntries(fs.existsSync('/root/run.env')
+  ? fs.readFileSync('/root/run.env', 'utf8').split('\n').map((l) => /^(\w+)="?(.*?)"?$/.exec(l)).filter(Boolean).map((m) => [m[1], m[2]])
+  : []);
+const GUESTS = (env.GUESTS ?? 'pvh hvm pv').split(/\s+/).filter(Boolean);
+const require = createRequire(`${FRAMESCOPE}/package.json`);
+
+const lines = [];
+function report(line) {
+  lines.push(line);
+  console.log(line);
+  fs.writeFileSync(`${OUT}/checks.txt`, lines.join('\n') + '\n');
+}
+
+async function check(name, body) {
+  const t = Date.now();
+  try {
+    const note = await body();
+    report(`PASS ${name}${note ? ` (${note})` : ''} [${((Date.now() - t) / 1000).toFixed(1)} s]`);
+  } catch (e) {
+    report(`FAIL ${name}: ${(e?.message ?? String(e)).split('\n').slice(0, 6).join(' | ')}`);
+  }
+}
+
+function assert(cond, why) {
+  if (!cond) throw new Error(why);
+}
+
+function run(cmd, args, { timeout = 600_000 } = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout, maxBuffer: 256 << 20 });
+  return { code: r.status, out: r.stdout ?? '', err: r.stderr ?? '', ms: 0 };
+}
+
+function framescope(...args) {
+  const t = performance.now();
+  const r = run('/usr/local/bin/node', [CLI, '--backend', 'xen', ...args]);
+  r.ms = performance.now() - t;
+  return r;
+}
+
+function ok(r, what) {
+  assert(r.code === 0, `${what}: exit ${r.code}: ${r.err.trim() || r.out.trim()}`);
+  return r;
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The prober's answers: one errno name per frame, as framescope names them. */
+function probe(domid, abi, first, count, batch) {
+  const file = `/tmp/probe-${domid}-${abi}.bin`;
+  const args = typeof first === 'string' ? [String(domid), abi, first, file] : [String(domid), abi, String(first), String(count), file];
+  if (batch) args.push(String(batch));
+  const r = ok(run(PROBE, args), 'probe');
+  const facts = Object.fromEntries(r.out.trim().split(/\s+/).map((kv) => kv.split('=')).map(([k, v]) => [k, Number(v)]));
+  const raw = fs.readFileSync(file);
+  const codes = new Int32Array(raw.buffer, raw.byteOffset, raw.length / 4);
+  return { ...facts, names: Array.from(codes, (c) => errnoName(c, abi)) };
+}
+
+const ERRNO_NAMES = Object.fromEntries(Object.entries(os.constants.errno).map(([k, v]) => [v, k]));
+function errnoName(code, abi) {
+  if (code === 0) return 'OK';
+  if (abi === 'v1' && code === -1) return 'V1_NO_ERRNO';
+  return ERRNO_NAMES[-code] ?? `E${-code}`;
+}
+
+/** framescope's answers for a range, expanded from a scan's JSON export: one name per frame. */
+function scanNames(domain, range, extra = []) {
+  const file = `/tmp/fs-${domain}-${Date.now()}.json`;
+  const r = ok(framescope(...extra, 'scan', '--domain', String(domain), '--range', range, '--out', file, '--json'), 'framescope scan');
+  const exported = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const names = [];
+  for (const run of exported.runs) for (let g = run.first; g <= run.last; g++) names.push(run.code);
+  return { summary: JSON.parse(r.out), names, ms: r.ms };
+}
+
+/** "0 frames differ", or where and how they do. */
+function compare(a, b, { allowed = 0, only } = {}) {
+  assert(a.length === b.length, `${a.length} frames against ${b.length}`);
+  const diffs = [];
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) diffs.push(i);
+  const bad = only ? diffs.filter((i) => !(only.has(a[i]) && only.has(b[i]))) : diffs;
+  const show = (list) => list.slice(0, 5).map((i) => `0x${i.toString(16)}: ${a[i]} vs ${b[i]}`).join(', ');
+  assert(bad.length === 0 && diffs.length <= allowed, `${diffs.length} of ${a.length} frames differ (${show(bad.length ? bad : diffs)})`);
+  return `${a.length} frames, ${diffs.length} differ`;
+}
+
+function tally(names) {
+  const t = {};
+  for (const n of names) t[n] = (t[n] ?? 0) + 1;
+  return Object.entries(t).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${v}`).join(', ');
+}
+
+function domains() {
+  return JSON.parse(ok(framescope('domains', '--json'), 'domains').out);
+}
+
+function xlDomid(name) {
+  const r = run('xl', ['domid', name]);
+  return r.code === 0 ? Number(r.out.trim()) : null;
+}
+
+/** PV guests: pfn i's mfn, from Xen's own tool (INVALID_MFN as null). */
+function p2mOf(domid) {
+  const r = ok(run('/usr/lib/xen-4.17/bin/xen-mfndump', ['dump-p2m', String(domid)]), 'xen-mfndump dump-p2m');
+  const mfns = [];
+  for (const m of r.out.matchAll(/pfn=0x([0-9a-f]+) ==> mfn=0x([0-9a-f]+)/g)) {
+    const mfn = BigInt(`0x${m[2]}`);
+    mfns[parseInt(m[1], 16)] = mfn >= 0xffffffffffn ? null : mfn;
+  }
+  return mfns;
+}
+
+/** Waits until the prober sees the guest's marker in its RAM. */
+async function waitForMarker(domid, frames, pv) {
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    const p = pv ? probe(domid, 'v2', pv) : probe(domid, 'v2', 0, frames);
+    if (p.marker_frame >= 0) return p;
+    assert(Date.now() < deadline, 'the guest wrote no marker in 300 s');
+    await sleep(5000);
+  }
+}
+
+function asciiColumn(hexdump) {
+  return hexdump.split('\n').map((l) => /\|(.*)\|$/.exec(l)?.[1] ?? '').join('');
+}
+
+async function guestChecks(name) {
+  const domid = xlDomid(name);
+  await check(`${name}: the guest is running`, () => {
+    assert(domid !== null, `xl knows no domain ${name}`);
+    return `domain ${domid}`;
+  });
+  if (domid === null) return;
+  const info = domains().find((d) => d.id === domid);
+  await check(`${name}: domains lists it with its name, size and frames`, () => {
+    assert(info, `domain ${domid} is not listed`);
+    assert(info.name === name, `named ${info.name}`);
+    assert(info.memoryKiB !== null && Math.abs(info.memoryKiB - 131072) <= 16384, `memory ${info.memoryKiB} KiB`);
+    assert(info.frames > 0, `frames ${info.frames}`);
+    return `${info.memoryKiB} KiB, 0x${info.frames.toString(16)} frames, type ${info.type ?? '-'}`;
+  });
+  if (!info) return;
+  const last = `0x${(info.frames - 1).toString(16)}`;
+  const range = `0-${last}`;
+  const pv = name === 'pv';
+  let mfnList = null;
+  let p2m = null;
+  if (pv) {
+    p2m = p2mOf(domid);
+    const valid = p2m.map((m, pfn) => [m, pfn]).filter(([m]) => m !== null);
+    mfnList = `/tmp/pv-mfns.txt`;
+    fs.writeFileSync(mfnList, valid.map(([m]) => `0x${m.toString(16)}`).join('\n') + '\n');
+  }
+  const pvArg = pv ? `@${mfnList}` : null;
+  let seen = null;
+  await check(`${name}: the guest wrote its marker (the prober sees it)`, async () => {
+    seen = await waitForMarker(domid, info.frames, pvArg);
+    return `frame 0x${seen.marker_frame.toString(16)}`;
+  });
+  const paged = name === 'paged';
+  // The pager keeps moving frames between two scans: those may differ, between mapped and paged only.
+  const tolerance = paged ? { allowed: 4000, only: new Set(['OK', 'ENOENT']) } : {};
+  for (const abi of ['v2', 'v1']) {
+    await check(`${name}: ${abi === 'v2' ? 'V2' : 'V1 (--abi v1)'} scan = the prober's ${abi.toUpperCase()}, frame for frame`, () => {
+      const fsScan = scanNames(domid, range, ['--abi', abi]);
+      assert(fsScan.summary.abi === abi, `scan said abi ${fsScan.summary.abi}`);
+      if (!pv) {
+        const ref = probe(domid, abi, 0, info.frames);
+        return `${compare(fsScan.names, ref.names, tolerance)}; ${tally(fsScan.names)}`;
+      }
+      // framescope scans pfns through the p2m it read; the prober maps the mfns xen-mfndump gives.
+      const ref = probe(domid, abi, pvArg);
+      const fsValid = [];
+      const fsInvalid = [];
+      fsScan.names.forEach((n, pfn) => (p2m[pfn] === null || p2m[pfn] === undefined ? fsInvalid : fsValid).push(n));
+      assert(fsInvalid.every((n) => n !== 'OK'), 'a pfn without an mfn mapped');
+      return `${compare(fsValid, ref.names)} (${fsInvalid.length} pfns without an mfn); ${tally(fsScan.names)}`;
+    });
+  }
+  await check(`${name}: search finds the marker where the prober saw it; read shows it`, () => {
+    assert(seen, 'no marker seen');
+    const r = ok(framescope('search', '--domain', String(domid), '--string', MARKER, '--max-hits', '1', '--json'), 'search');
+    const s = JSON.parse(r.out);
+    assert(s.hits >= 1, `search found nothing (${s.mappedFrames} mapped frames searched)`);
+    const gfn = s.matches[0].gfn;
+    const want = pv ? seenPfn(p2m, seen.marker_frame) : seen.marker_frame;
+    assert(gfn === want, `first hit at gfn 0x${gfn.toString(16)}, the prober's first marker at 0x${want.toString(16)}`);
+    const read = ok(framescope('read', '--domain', String(domid), '--gfn', `0x${gfn.toString(16)}`), 'read');
+    assert(asciiColumn(read.out).includes(MARKER), 'the hex dump does not show the marker');
+    return `gfn 0x${gfn.toString(16)}, ${s.hits} hits`;
+  });
+  return { domid, info };
+}
+
+function seenPfn(p2m, mfn) {
+  const pfn = p2m.findIndex((m) => m === BigInt(mfn));
+  assert(pfn >= 0, `mfn 0x${mfn.toString(16)} is in no p2m entry`);
+  return pfn;
+}
+
+async function dom0Checks() {
+  await check('Domain-0: domains gives its size from the hypervisor', () => {
+    const d0 = domains().find((d) => d.id === 0);
+    assert(d0, 'no domain 0');
+    assert(d0.memoryKiB !== null && d0.memoryKiB > 512 * 1024, `memory ${d0.memoryKiB}`);
+    return `${d0.memoryKiB} KiB`;
+  });
+  await check('Domain-0: scan says Xen will not map a domain\'s own frames, not that it is gone', () => {
+    const r = framescope('scan', '--domain', '0', '--range', '0-0xff');
+    assert(r.code === 1, `exit ${r.code}`);
+    assert(!/no longer exists/.test(r.err), r.err.trim());
+    assert(/own|itself/.test(r.err), r.err.trim());
+    return r.err.trim().split('\n').pop();
+  });
+}
+
+async function memSetChecks(domid) {
+  await check('pvh: snapshot, xl mem-set 64, snapshot: diff counts the frames ballooned out; the prober agrees', async () => {
+    const before = ok(framescope('scan', '--domain', String(domid), '--out', '/tmp/a.fsnap', '--json'), 'scan a');
+    ok(run('xl', ['mem-set', String(domid), '64']), 'xl mem-set');
+    // the balloon driver gives the frames back over a few seconds: wait until two scans agree
+    let prev = null;
+    let after = null;
+    for (let i = 0; i < 20; i++) {
+      await sleep(5000);
+      after = JSON.parse(ok(framescope('scan', '--domain', String(domid), '--out', '/tmp/b.fsnap', '--json'), 'scan b').out);
+      if (prev && prev.counts.mapped === after.counts.mapped && after.counts.mapped < JSON.parse(before.out).counts.mapped - 8000) break;
+      prev = after;
+    }
+    const d = JSON.parse(ok(framescope('diff', '/tmp/a.fsnap', '/tmp/b.fsnap', '--json'), 'diff').out);
+    const out = d.transitions['mapped→invalid'] ?? 0;
+    assert(out > 8000, `diff: ${JSON.stringify(d.transitions)}`);
+    const frames = after.frames;
+    const ref = probe(domid, 'v2', 0, frames);
+    const b = scanNames(domid, `0-0x${(frames - 1).toString(16)}`);
+    return `${out} mapped→invalid; ${compare(b.names, ref.names)}`;
+  });
+}
+
+async function pagingChecks(domid) {
+  // xenpaging pages the guest out to a file; it keeps its target, so frames keep moving.
+  const pager = spawn('/usr/lib/xen-4.17/bin/xenpaging', ['-v', '-d', String(domid), '-f', '/var/tmp/paging.file', '-m', '131072'],
+    { stdio: ['ignore', fs.openSync(`${OUT}/xenpaging.log`, 'w'), 'inherit'] });
+  await sleep(5000);
+  run('xenstore-write', [`/local/domain/${domid}/memory/target-tot_pages`, '16384']);
+  await check('paged: xenpaging pages frames out; scan sees them as ENOENT', async () => {
+    for (let i = 0; i < 30; i++) {
+      await sleep(5000);
+      const s = JSON.parse(ok(framescope('scan', '--domain', String(domid), '--json'), 'scan').out);
+      if (s.counts.paged > 4000) return `${s.counts.paged} paged`;
+    }
+    throw new Error('fewer than 4000 frames paged out in 150 s');
+  });
+  await check('paged: scan --mode retry brings paged frames back', () => {
+    const s = JSON.parse(ok(framescope('scan', '--domain', String(domid), '--mode', 'retry', '--json'), 'retry scan').out);
+    assert(s.retry && s.retry.retried > 0 && s.retry.recovered > 0, JSON.stringify(s.retry));
+    return `${s.retry.recovered} of ${s.retry.retried} came back`;
+  });
+  return pager;
+}
+
+/** framescope serve in dom0: the token, the cookie, and the WebSocket API a browser would use. */
+async function serveChecks(target) {
+  await check('serve: 401 without the token, 200 and an HttpOnly cookie with it; the API answers over WebSocket', async () => {
+    const child = spawn('/usr/local/bin/node', [CLI, '--backend', 'xen', 'serve', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = await new Promise((resolve, reject) => {
+        let text = '';
+        const timer = setTimeout(() => reject(new Error(`serve printed no URL in 120 s: ${text}`)), 120_000);
+        child.stdout.on('data', (d) => {
+          text += d;
+          const m = /open (http:\S+)/.exec(text);
+          if (m) {
+            clearTimeout(timer);
+            resolve(new URL(m[1]));
+          }
+        });
+        child.once('exit', (code) => reject(new Error(`serve exited ${code}`)));
+      });
+      const bare = await fetch(`${url.origin}/`);
+      assert(bare.status === 401, `without the token: ${bare.status}`);
+      const wrong = await fetch(`${url.origin}/?token=wrong-token-wrong-token`);
+      assert(wrong.status === 401, `with a wrong token: ${wrong.status}`);
+      const good = await fetch(url);
+      assert(good.status === 200, `with the token: ${good.status}`);
+      assert(/HttpOnly/i.test(good.headers.get('set-cookie') ?? ''), `cookie: ${good.headers.get('set-cookie')}`);
+      const { WebSocket } = require('ws');
+      const { Encoder, Decoder } = require('@msgpack/msgpack');
+      const enc = new Encoder({ ignoreUndefined: true });
+      const dec = new Decoder();
+      const ws = new WebSocket(`ws://${url.host}/api?token=${url.searchParams.get('token')}`);
+      await new Promise((resolve, reject) => {
+        ws.once('open', resolve);
+        ws.once('error', reject);
+      });
+      let id = 0;
+      const waiting = new Map();
+      const events = [];
+      ws.on('message', (data) => {
+        const m = dec.decode(data);
+        if (m.t === 'event') events.push(m.event);
+        else waiting.get(m.id)?.(m);
+      });
+      const call = (method, ...args) => new Promise((resolve, reject) => {
+        const my = ++id;
+        waiting.set(my, (m) => (m.t === 'result' ? resolve(m.value) : reject(new Error(`${method}: ${m.error.message}`))));
+        ws.send(enc.encode({ t: 'call', id: my, method, args }));
+      });
+      const host = await call('hostInfo');
+      assert(host.backend === 'xen', `backend ${host.backend}`);
+      const listed = await call('listDomains');
+      assert(listed.some((d) => d.id === target.domid), `domain ${target.domid} not listed`);
+      const read = await call('readFrame', { domain: target.domid, gfn: target.gfn });
+      assert(read.code === 0 && Buffer.from(read.bytes).includes(MARKER), `readFrame: ${read.codeName}`);
+      ws.close();
+      return `${listed.length} domains; readFrame of gfn 0x${target.gfn.toString(16)} holds the marker`;
+    } finally {
+      child.kill('SIGINT');
+    }
+  });
+}
+
+async function bench(domid, frames) {
+  // Only ratios mean something under TCG. framescope's scan time is its own durationMs (the CLI's
+  // start is measured apart); the prober's, the ioctls' time at its best batch.
+  const batches = [256, 1024, 4096, 16384];
+  const result = { frames, framescope: {}, prober: {}, cliStartMs: [] };
+  for (let round = 0; round < 2; round++) {
+    for (const b of batches) {
+      const s = JSON.parse(ok(framescope('scan', '--domain', String(domid), '--batch', String(b), '--json'), 'bench scan').out);
+      (result.framescope[b] ??= []).push(s.durationMs);
+      const p = probe(domid, 'v2', 0, frames, b);
+      (result.prober[b] ??= []).push(p.time_ms);
+    }
+    (result.prober.all ??= []).push(probe(domid, 'v2', 0, frames).time_ms);
+    const t = performance.now();
+    ok(run('/usr/local/bin/node', [CLI, '--version']), 'cli --version');
+    result.cliStartMs.push(performance.now() - t);
+  }
+  fs.writeFileSync(`${OUT}/bench.json`, JSON.stringify(result, null, 2));
+  report(`BENCH ${JSON.stringify(result)}`);
+}
+
+const t0 = Date.now();
+report(`checks: guests ${GUESTS.join(' ')}; framescope ${ok(run('/usr/local/bin/node', [CLI, '--version']), '--version').out.trim()}`);
+await dom0Checks();
+const seen = {};
+for (const g of GUESTS) seen[g] = await guestChecks(g);
+if (seen.pvh) await memSetChecks(seen.pvh.domid);
+let pager = null;
+if (seen.paged) pager = await pagingChecks(seen.paged.domid);
+const target = seen.hvm ?? seen.pvh ?? seen.pv;
+if (target) {
+  const s = JSON.parse(framescope('search', '--domain', String(target.domid), '--string', MARKER, '--max-hits', '1', '--json').out || '{"matches":[]}');
+  if (s.matches?.length) await serveChecks({ domid: target.domid, gfn: s.matches[0].gfn });
+}
+if (env.BENCH === '1' && seen.hvm) await bench(seen.hvm.domid, seen.hvm.info.frames);
+pager?.kill();
+const failed = lines.filter((l) => l.startsWith('FAIL')).length;
+const passed = lines.filter((l) => l.startsWith('PASS')).length;
+report(`${passed} passed, ${failed} failed in ${((Date.now() - t0) / 1000).toFixed(0)} s`);

@@ -1,0 +1,57 @@
+#!/bin/bash
+# Runs inside dom0 (fsxen-run.service at the end of boot; the VM powers off after it). boot.sh
+# put framescope in /opt/framescope, this directory's files in /root/xen-test, and the run's
+# settings in /root/run.env. Output: the serial console and /root/out (copied back by boot.sh).
+set -u
+mkdir -p /root/out
+exec > >(tee -a /root/out/run.log) 2>&1
+[ -f /root/run.env ] && . /root/run.env
+GUESTS=${GUESTS:-"pvh hvm pv"}
+say() { echo "FSXEN[$(cut -d' ' -f1 /proc/uptime)s] $*"; }
+
+say "dom0 reached in-dom0.sh"
+mkdir -p /var/log/xen/console   # xenconsoled --log=guest does not make it
+systemctl is-active xen >/dev/null 2>&1 || /etc/init.d/xen start
+xl info | grep -E 'xen_version|free_memory'
+gcc -O2 -Wall -o /root/probe /root/xen-test/probe.c || { say "FAIL probe build"; exit 1; }
+
+# The guests: the same kernel and marker-writing initrd for all; HVM boots it directly (no disk,
+# no firmware to sit in). Created together, so that their boots overlap.
+for g in $GUESTS; do
+  case $g in
+  pvh|pv|paged)
+    type=$g; [ $g = paged ] && type=pvh
+    cat > /root/$g.cfg <<CFG
+name = "$g"
+type = "$type"
+memory = 128
+vcpus = 1
+kernel = "/root/guest/vmlinuz"
+ramdisk = "/root/guest/guest-initrd.cpio.gz"
+extra = "console=hvc0 quiet"
+on_crash = "preserve"
+CFG
+    ;;
+  hvm)
+    cat > /root/hvm.cfg <<CFG
+name = "hvm"
+type = "hvm"
+memory = 128
+vcpus = 1
+vnc = 0
+sdl = 0
+nographic = 1
+serial = "pty"
+kernel = "/root/guest/vmlinuz"
+ramdisk = "/root/guest/guest-initrd.cpio.gz"
+extra = "console=ttyS0 quiet"
+on_crash = "preserve"
+CFG
+    ;;
+  esac
+  timeout 300 xl create /root/$g.cfg && say "created $g" || say "xl create $g failed"
+done
+xl list
+
+cd /root/xen-test && /usr/local/bin/node checks.mjs
+say "in-dom0.sh finished rc=$?"
