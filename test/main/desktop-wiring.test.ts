@@ -61,16 +61,31 @@ test('the desktop app opens a dump, saves a snapshot and lists recent dumps, as 
   const file = await api.exportScan({ scanId: record.scanId, format: 'snapshot' });
   const target = path.join(electron.home, 'saved.fsnap');
   electron.answerDialog({ kind: 'save', filePath: target });
-  const saved = await desktop.saveFile({ defaultName: file.fileName, bytes: file.bytes });
-  assert.equal(saved, target);
+  const chosen = await desktop.chooseSaveFile({ defaultName: file.fileName });
+  assert.deepEqual({ ...chosen, handle: typeof chosen?.handle }, { handle: 'string', name: 'saved.fsnap', path: target });
+  await desktop.writeFile(chosen!.handle, file.bytes);
   assert.deepEqual(decodeSnapshot(fs.readFileSync(target)).header.counts, summary.counts);
 
-  // the recent list: the page's, the menu's and the desktop's recent documents
-  assert.deepEqual(await desktop.recentDumps(), [dump]);
+  // the recent list: the page's (handles), the menu's and the desktop's recent documents
+  const recent = await desktop.recentDumps();
+  assert.deepEqual(recent.map((f) => [f.name, f.path]), [['guest.raw', dump]]);
   assert.deepEqual(recentMenuLabels(), [dump]);
   assert.deepEqual(electron.recentDocuments, [dump]);
 
-  // back to the host, then the dump again from the recent list
+  // back to the host, then the dump again from the recent list, by its handle
   assert.equal((await desktop.inspectHost()).backend, 'sim');
-  assert.equal((await desktop.openRecentDump(dump)).backend, 'dump');
+  assert.equal((await desktop.openDump(recent[0].handle)).backend, 'dump');
+});
+
+test('a dump dropped on the window opens through the handle main gives it', async () => {
+  const { api, desktop } = await startDesktop();
+  const dump = path.join(fs.realpathSync(electron.home), 'dropped.raw');
+  writeDump(dump, { kind: 'raw', frames: 32 });
+  const dropped = await desktop.dropFile(electron.diskFile(dump));
+  assert.deepEqual([dropped.name, dropped.path], ['dropped.raw', dump]);
+  assert.equal((await desktop.openDump(dropped.handle)).backend, 'dump');
+  assert.equal((await api.listDomains())[0].frames, 32);
+  // and it is remembered like a dump opened from the dialog
+  assert.deepEqual((await desktop.recentDumps()).map((f) => f.path), [dump]);
+  assert.equal((await desktop.recentDumps())[0].handle, dropped.handle, 'one file, one handle');
 });
