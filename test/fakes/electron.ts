@@ -81,6 +81,9 @@ class ElectronStub {
   exitCode: number | null = null;
   quitCalls = 0;
   singleInstance = true;
+  /** What main asked of Electron at start: the single-instance lock, the app:// scheme. */
+  singleInstanceRequested = false;
+  schemesRegistered = false;
   /** Every BrowserWindow main/ created, with the options it was created with. */
   readonly windows: Array<{ win: FakeWindow; options: unknown }> = [];
   private ready = deferred<void>();
@@ -127,7 +130,10 @@ class ElectronStub {
       on: (event: string, listener: (...a: unknown[]) => void) => this.appListeners.on(event, listener),
       once: (event: string, listener: (...a: unknown[]) => void) => this.appListeners.once(event, listener),
       whenReady: () => this.ready.promise,
-      requestSingleInstanceLock: () => this.singleInstance,
+      requestSingleInstanceLock: () => {
+        this.singleInstanceRequested = true;
+        return this.singleInstance;
+      },
       quit: () => void this.quitCalls++,
       exit: (code = 0) => void (this.exitCode = code),
     },
@@ -145,7 +151,7 @@ class ElectronStub {
       },
     },
     protocol: {
-      registerSchemesAsPrivileged: () => {},
+      registerSchemesAsPrivileged: () => void (this.schemesRegistered = true),
       handle: () => {},
     },
     screen: {
@@ -199,21 +205,43 @@ class ElectronStub {
   }
 
   /**
-   * Runs main/main.js afresh, as Electron does at start, with `argv` as process.argv; the app
-   * becomes ready at once. Resolves with the window main.ts opens once its ready handler has run.
+   * Runs main/main.js afresh, as Electron does at start: `argv` is process.argv, `defaultApp`
+   * process.defaultApp (true under `electron .`, absent in a packaged app); the app becomes
+   * ready at once.
    */
-  async startMain(argv: string[]): Promise<FakeWindow> {
+  runMain(argv: string[], defaultApp = argv[1] === '.'): void {
     const main = require.resolve('../../main/main');
     delete require.cache[main];
-    const saved = process.argv;
+    const saved = { argv: process.argv, defaultApp: Object.getOwnPropertyDescriptor(process, 'defaultApp') };
     process.argv = argv;
+    Object.defineProperty(process, 'defaultApp', { value: defaultApp || undefined, configurable: true, writable: true });
     try {
       require(main);
-      this.ready.resolve();
+    } finally {
+      process.argv = saved.argv;
+      if (saved.defaultApp) Object.defineProperty(process, 'defaultApp', saved.defaultApp);
+      else delete (process as { defaultApp?: boolean }).defaultApp;
+    }
+    this.ready.resolve();
+  }
+
+  /** runMain, then the window main.ts opens once its ready handler has run. */
+  async startMain(argv: string[]): Promise<FakeWindow> {
+    const saved = process.argv;
+    this.runMain(argv);
+    // the ready handler reads process.argv too
+    process.argv = argv;
+    try {
       return await this.windowCreated.promise;
     } finally {
       process.argv = saved;
     }
+  }
+
+  /** Resolves with the code main exits with (app.exit). */
+  async exited(): Promise<number> {
+    while (this.exitCode === null) await new Promise((r) => setTimeout(r, 5));
+    return this.exitCode;
   }
 
   /** What quitting does: 'will-quit', which main may delay (preventDefault) to close the inspector. */
@@ -262,6 +290,8 @@ class ElectronStub {
     this.exitCode = null;
     this.quitCalls = 0;
     this.singleInstance = true;
+    this.singleInstanceRequested = false;
+    this.schemesRegistered = false;
     this.windows.length = 0;
     this.ready = deferred<void>();
     this.windowCreated = deferred<FakeWindow>();
