@@ -331,6 +331,7 @@ class ElectronStub {
 export type { ElectronStub };
 
 const stub = new ElectronStub();
+process.once('exit', () => fs.rmSync(stub.home, { recursive: true, force: true }));
 const id = require.resolve('electron');
 require.cache[id] = { id, filename: id, loaded: true, exports: stub.module, children: [], paths: [], path: path.dirname(id) } as unknown as NodeJS.Module;
 
