@@ -13,10 +13,23 @@ export const MENU_COMMANDS = [
 ] as const;
 export type MenuCommand = (typeof MENU_COMMANDS)[number];
 
-export interface SaveFileRequest {
+/**
+ * An opaque name main gives a file the user chose: in a dialog, by dropping it on the window,
+ * or earlier (the recent list). Main keeps what each stands for; the bridge takes handles and
+ * never a path, so a page cannot name a file the user did not choose.
+ */
+export type FileHandle = string;
+
+export interface ChosenFile {
+  handle: FileHandle;
+  /** The file's name and where it is, to show the user; never sent back. */
+  name: string;
+  path: string;
+}
+
+export interface SaveDialogRequest {
   /** Suggested name; the user picks the place. */
   defaultName: string;
-  bytes: Uint8Array;
   title?: string;
 }
 
@@ -28,14 +41,17 @@ export interface OpenedFile {
 export interface DesktopBridge {
   /** File ▸ Open Dump…: a native dialog, then the dump is inspected; null when cancelled. */
   openDumpDialog(): Promise<HostInfo | null>;
-  /** A dump file dropped on the window. */
-  openDroppedFile(file: Blob): Promise<HostInfo>;
-  openRecentDump(path: string): Promise<HostInfo>;
-  recentDumps(): Promise<string[]>;
+  /** A file dropped on the window, made known to main: its handle (refused for a File not from the disk). */
+  dropFile(file: Blob): Promise<ChosenFile>;
+  /** Inspects the dump a handle stands for: one dropped, or from the recent list. */
+  openDump(handle: FileHandle): Promise<HostInfo>;
+  recentDumps(): Promise<ChosenFile[]>;
   /** Back from a dump to the host (or its simulated stand-in). */
   inspectHost(): Promise<HostInfo>;
-  /** A native save dialog; the path written, or null when cancelled. */
-  saveFile(request: SaveFileRequest): Promise<string | null>;
+  /** A native save dialog: the file chosen, to write once with writeFile; null when cancelled. */
+  chooseSaveFile(request: SaveDialogRequest): Promise<ChosenFile | null>;
+  /** Writes the file a save dialog chose, whole (replaced atomically); its handle is then spent. */
+  writeFile(handle: FileHandle, bytes: Uint8Array): Promise<void>;
   /** A native open dialog for a snapshot (.fsnap); null when cancelled. */
   openSnapshotDialog(): Promise<OpenedFile | null>;
   onMenuCommand(listener: (command: MenuCommand) => void): () => void;

@@ -221,18 +221,34 @@ test('the desktop bridge: menu commands run, files are saved through it, dumps a
     w.__saved = [];
     w.__dropped = [];
     w.__menu = (command: string) => menu.forEach((l) => l(command));
+    // files by handle, as main hands them out: the page never names a path
+    const files = new Map<string, { name: string; path: string }>();
+    let next = 0;
+    const chosen = (path: string) => {
+      const handle = `handle-${next++}`;
+      const file = { handle, name: path.split('/').pop()!, path };
+      files.set(handle, file);
+      return file;
+    };
     w.framescopeDesktop = {
       openDumpDialog: async () => null,
-      openDroppedFile: async (file: File) => {
+      dropFile: async (file: File) => {
         (w.__dropped as string[]).push(file.name);
+        return chosen(`/home/me/${file.name}`);
+      },
+      openDump: async (handle: string) => {
+        const file = files.get(handle);
+        if (!file) throw new Error('that file is no longer known to the app: choose it again');
         throw new Error(`${file.name}: not a memory dump (no ELF or xl dump-core header)`);
       },
-      openRecentDump: async () => { throw new Error('gone'); },
-      recentDumps: async () => ['/var/lib/xen/dump/web-01.core', '/srv/qemu/db-02.elf'],
+      recentDumps: async () => ['/var/lib/xen/dump/web-01.core', '/srv/qemu/db-02.elf'].map(chosen),
       inspectHost: async () => null,
-      saveFile: async (request: { defaultName: string; bytes: Uint8Array }) => {
-        (w.__saved as Array<[string, number[]]>).push([request.defaultName, Array.from(request.bytes.subarray(0, 8))]);
-        return `/home/me/${request.defaultName}`;
+      chooseSaveFile: async (request: { defaultName: string }) => chosen(`/home/me/${request.defaultName}`),
+      writeFile: async (handle: string, bytes: Uint8Array) => {
+        const file = files.get(handle);
+        if (!file) throw new Error('that file is no longer known to the app: choose it again');
+        files.delete(handle);
+        (w.__saved as Array<[string, number[]]>).push([file.name, Array.from(bytes.subarray(0, 8))]);
       },
       openSnapshotDialog: async () => null,
       onMenuCommand: (listener: (command: string) => void) => {
@@ -265,7 +281,10 @@ test('the desktop bridge: menu commands run, files are saved through it, dumps a
   // the dumps: recent ones listed
   await page.getByTestId('dumps-button').click();
   await expect(page.getByTestId('recent-dump')).toHaveText(['/var/lib/xen/dump/web-01.core', '/srv/qemu/db-02.elf']);
-  await page.keyboard.press('Escape');
+  // one of them opened by the handle it came with
+  await page.getByTestId('recent-dump').first().click();
+  await expect(page.getByTestId('notice').filter({ hasText: 'Open /var/lib/xen/dump/web-01.core: web-01.core: not a memory dump' })).toBeVisible();
+  await expect(page.getByTestId('dumps-menu')).toHaveCount(0);
 
   // a file dragged over the window: the drop target; dropped: opened through the bridge, its error shown
   const transfer = await page.evaluateHandle(() => {

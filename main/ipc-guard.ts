@@ -1,6 +1,7 @@
 /**
  * What the main process checks before it answers the renderer, kept free of Electron imports
- * so that tests run it under plain Node: where a message may come from.
+ * so that tests run it under plain Node: where a message may come from, and which links may
+ * leave the app for the user's browser.
  */
 
 /** The custom protocol the app's own page is served from (see protocol.ts). */
@@ -43,4 +44,50 @@ export function isAppUrl(url: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The project's home: package.json's homepage (a test keeps them equal). */
+export const PROJECT_HOME = 'https://github.com/framescope/framescope';
+
+/**
+ * The only links the app opens in the user's browser: the project's home and its top pages,
+ * exactly; its issues, releases and documentation, each with everything below it. Nothing else
+ * leaves the app, however the page asks.
+ */
+export const EXTERNAL_PAGES: readonly string[] = [
+  PROJECT_HOME,
+  `${PROJECT_HOME}/blob/main/README.md`,
+  `${PROJECT_HOME}/blob/main/BENCHMARKS.md`,
+];
+export const EXTERNAL_SECTIONS: readonly string[] = [
+  `${PROJECT_HOME}/issues`,
+  `${PROJECT_HOME}/releases`,
+  `${PROJECT_HOME}/blob/main/docs`,
+  `${PROJECT_HOME}/tree/main/docs`,
+];
+
+/**
+ * The URL to open in the user's browser, normalised, when `url` is one of EXTERNAL_PAGES or
+ * one of EXTERNAL_SECTIONS or below it (by whole path segments, once the URL parser has
+ * resolved any `..`); else null. https only, no credentials, no port.
+ */
+export function allowedExternalUrl(url: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return null;
+  }
+  if (u.protocol !== 'https:' || u.username || u.password || u.port) return null;
+  const path = u.pathname.replace(/\/+$/, '');
+  const at = (link: string) => {
+    const base = new URL(link);
+    return u.host === base.host ? base.pathname : null;
+  };
+  const allowed = EXTERNAL_PAGES.some((link) => at(link) === path)
+    || EXTERNAL_SECTIONS.some((link) => {
+      const base = at(link);
+      return base !== null && (path === base || path.startsWith(`${base}/`));
+    });
+  return allowed ? u.href : null;
 }

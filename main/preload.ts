@@ -59,14 +59,31 @@ ipcRenderer.on(CHANNEL_MENU, (_event, command: MenuCommand) => {
   for (const listener of menuListeners) listener(command);
 });
 
+/**
+ * A dropped File's path, read here where the page cannot reach: a File the page built itself
+ * (or any Blob) has none, and is refused before main is asked.
+ */
+function droppedPath(file: Blob): string {
+  let dropped = '';
+  try {
+    dropped = webUtils.getPathForFile(file as File);
+  } catch {
+    // not a File at all
+  }
+  if (!dropped) throw new Error('only a file dropped from the disk can be opened');
+  return dropped;
+}
+
 contextBridge.exposeInMainWorld('framescopeDesktop', {
   openDumpDialog: () => desktop('openDumpDialog'),
-  // The page never sees paths; the main process is given the path of a file the user dropped.
-  openDroppedFile: (file: Blob) => desktop('openDump', webUtils.getPathForFile(file as File)),
-  openRecentDump: (path: string) => desktop('openDump', path),
+  // The page never names a path: main is given the path of the file dropped and hands back a
+  // handle; every other file the page may name comes from a dialog main showed.
+  dropFile: async (file: Blob) => desktop('registerDrop', droppedPath(file)),
+  openDump: (handle) => desktop('openDump', handle),
   recentDumps: () => desktop('recentDumps'),
   inspectHost: () => desktop('inspectHost'),
-  saveFile: (request) => desktop('saveFile', request),
+  chooseSaveFile: (request) => desktop('chooseSaveFile', request),
+  writeFile: (handle, bytes) => desktop('writeFile', { handle, bytes }),
   openSnapshotDialog: () => desktop('openSnapshotDialog'),
   onMenuCommand: (listener) => {
     menuListeners.add(listener);

@@ -1,10 +1,11 @@
 /**
  * The app's security policy: a strict CSP, no navigation away from the app, no new windows,
- * no permissions. Everything the renderer needs it gets from the preload's API.
+ * no permissions, only the project's own links opened in the browser. Everything the renderer
+ * needs it gets from the preload's API.
  */
 import { app, session, shell } from 'electron';
 
-import { isAppUrl } from './ipc-guard';
+import { allowedExternalUrl, isAppUrl } from './ipc-guard';
 
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
@@ -32,8 +33,11 @@ export function setupSecurity(): void {
     });
     contents.on('will-attach-webview', (event) => event.preventDefault());
     contents.setWindowOpenHandler(({ url }) => {
-      // Links to documentation open in the user's browser, never inside the app.
-      if (url.startsWith('https://')) void shell.openExternal(url);
+      // The project's own links open in the user's browser, never inside the app; any other
+      // URL the page asks for goes nowhere (a page that could open any URL could hand the
+      // desktop's URL handlers whatever it likes).
+      const external = allowedExternalUrl(url);
+      if (external) void shell.openExternal(external);
       return { action: 'deny' };
     });
   });

@@ -27,8 +27,11 @@ export function createFileSink(): FileSink {
   return {
     async save({ fileName, bytes, mime }) {
       const desktop = desktopBridge();
-      if (desktop) return desktop.saveFile({ defaultName: fileName, bytes });
-      return download(fileName, bytes, mime);
+      if (!desktop) return download(fileName, bytes, mime);
+      const target = await desktop.chooseSaveFile({ defaultName: fileName });
+      if (!target) return null;
+      await desktop.writeFile(target.handle, bytes);
+      return target.path;
     },
   };
 }

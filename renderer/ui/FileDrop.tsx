@@ -56,7 +56,8 @@ export function FileDrop() {
         notify('error', `${file.name}: memory dumps are opened by the desktop app (framescope serve may not open files); snapshots (.fsnap) open here`);
         return;
       }
-      desktop.openDroppedFile(file).catch((err) => notify('error', `Could not open ${file.name}: ${errorMessage(err)}`));
+      desktop.dropFile(file).then((dropped) => desktop.openDump(dropped.handle))
+        .catch((err) => notify('error', `Could not open ${file.name}: ${errorMessage(err)}`));
     };
     window.addEventListener('dragenter', enter);
     window.addEventListener('dragover', overHandler);

@@ -5,6 +5,7 @@
  */
 import { useEffect, useRef, useState } from 'react';
 
+import type { ChosenFile } from '../../app/desktop-api';
 import { desktopBridge } from '../platform/desktop';
 import { errorMessage } from '../store/errors';
 import { useFs } from '../store/react';
@@ -34,7 +35,7 @@ export function DumpMenu() {
   const host = useFs((s) => s.host);
   const notify = useFs((s) => s.notify);
   const [open, setOpen] = useState(false);
-  const [recent, setRecent] = useState<string[] | null>(null);
+  const [recent, setRecent] = useState<ChosenFile[] | null>(null);
   const root = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -76,10 +77,10 @@ export function DumpMenu() {
           <div className="menu-heading">Recent dumps</div>
           {recent === null && <div className="menu-note">Loading…</div>}
           {recent?.length === 0 && <div className="menu-note">None yet</div>}
-          {recent?.map((path) => (
-            <button key={path} type="button" role="menuitem" className="menu-item menu-path" data-testid="recent-dump" title={path}
-              onClick={() => act(`Open ${path}`, () => desktop.openRecentDump(path))}>
-              {path}
+          {recent?.map((file) => (
+            <button key={file.handle} type="button" role="menuitem" className="menu-item menu-path" data-testid="recent-dump" title={file.path}
+              onClick={() => act(`Open ${file.path}`, () => desktop.openDump(file.handle))}>
+              {file.path}
             </button>
           ))}
         </div>

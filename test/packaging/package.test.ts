@@ -16,12 +16,18 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'fs-package-'));
 const out = path.join(work, 'release');
 const unpacked = path.join(out, 'linux-unpacked');
 const resources = path.join(unpacked, 'resources');
+/** @electron/fuses' sentinel, and Electron's own fuse states: runAsNode on, cookie encryption off, ... */
+const FUSE_SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
+const ELECTRON_DEFAULT_FUSES = '10110001';
 const version = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version as string;
 
 before(() => {
   const electronDist = path.join(work, 'electron-dist');
   fs.mkdirSync(electronDist);
-  fs.writeFileSync(path.join(electronDist, 'electron'), '#!/bin/sh\necho "stand-in electron" "$@"\n', { mode: 0o755 });
+  // with a fuse wire as Electron's executable carries one (@electron/fuses finds it by its
+  // sentinel), in Electron's default states, for electron-builder to flip
+  const wire = Buffer.concat([Buffer.from(`# ${FUSE_SENTINEL}`, 'latin1'), Buffer.from([1, ELECTRON_DEFAULT_FUSES.length]), Buffer.from(ELECTRON_DEFAULT_FUSES, 'latin1'), Buffer.from('\n')]);
+  fs.writeFileSync(path.join(electronDist, 'electron'), Buffer.concat([Buffer.from('#!/bin/sh\necho "stand-in electron" "$@"\nexit 0\n'), wire]), { mode: 0o755 });
   fs.writeFileSync(path.join(electronDist, 'version'), JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules/electron/package.json'), 'utf8')).version);
   execFileSync(process.execPath, [path.join(ROOT, 'node_modules/electron-builder/cli.js'), '--linux', 'dir',
     `-c.electronDist=${electronDist}`, `-c.directories.output=${out}`], { cwd: ROOT, stdio: 'pipe', timeout: 300_000 });
@@ -72,4 +78,29 @@ test('the executable, the CLI wrapper and the optional udev rule are where the p
   assert.ok(fs.statSync(path.join(unpacked, 'framescope')).mode & 0o111, 'the app executable');
   assert.ok(fs.statSync(path.join(resources, 'bin/framescope')).mode & 0o111, 'the CLI wrapper');
   assert.match(fs.readFileSync(path.join(resources, 'udev/70-framescope-privcmd.rules'), 'utf8'), /ROOT-EQUIVALENT/);
+});
+
+test('the executable\'s fuses are flipped as electron-builder.yml says', async () => {
+  const { getCurrentFuseWire, FuseV1Options } = require(path.join(ROOT, 'node_modules/@electron/fuses')) as typeof import('@electron/fuses');
+  const wire = await getCurrentFuseWire(path.join(unpacked, 'framescope')) as unknown as Record<number, number>;
+  const state = (option: number) => String.fromCharCode(wire[option]);
+  assert.deepEqual({
+    runAsNode: state(FuseV1Options.RunAsNode),
+    enableCookieEncryption: state(FuseV1Options.EnableCookieEncryption),
+    enableNodeOptionsEnvironmentVariable: state(FuseV1Options.EnableNodeOptionsEnvironmentVariable),
+    enableNodeCliInspectArguments: state(FuseV1Options.EnableNodeCliInspectArguments),
+    enableEmbeddedAsarIntegrityValidation: state(FuseV1Options.EnableEmbeddedAsarIntegrityValidation),
+    onlyLoadAppFromAsar: state(FuseV1Options.OnlyLoadAppFromAsar),
+    loadBrowserProcessSpecificV8Snapshot: state(FuseV1Options.LoadBrowserProcessSpecificV8Snapshot),
+    grantFileProtocolExtraPrivileges: state(FuseV1Options.GrantFileProtocolExtraPrivileges),
+  }, {
+    runAsNode: '0',
+    enableCookieEncryption: '1',
+    enableNodeOptionsEnvironmentVariable: '0',
+    enableNodeCliInspectArguments: '0',
+    enableEmbeddedAsarIntegrityValidation: '1',
+    onlyLoadAppFromAsar: '1',
+    loadBrowserProcessSpecificV8Snapshot: '0', // not set: Electron's default
+    grantFileProtocolExtraPrivileges: '0',
+  });
 });
