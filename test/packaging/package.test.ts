@@ -5,11 +5,13 @@
  * is real.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { before, test } from 'node:test';
+
+import { servedUrl } from '../fakes/served-url';
 
 const ROOT = path.join(__dirname, '../../..');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'fs-package-'));
@@ -63,6 +65,17 @@ test('the CLI runs from the unpacked tree with the system node', () => {
   const scan = spawnSync(process.execPath, [path.join(resources, 'app.asar.unpacked/dist/app/cli.js'), '--sim-clock', 'stepped', 'scan', '--domain', '1', '--json'], { encoding: 'utf8' });
   assert.equal(scan.status, 0, scan.stderr);
   assert.equal(JSON.parse(scan.stdout).counts.mapped + JSON.parse(scan.stdout).counts.paged, 16381);
+});
+
+test('the installed CLI serves the UI: its files are outside the archive the system node cannot read', async () => {
+  const child = spawn(path.join(resources, 'bin/framescope'), ['--sim-clock', 'stepped', 'serve', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const page = await fetch(await servedUrl(child));
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<title>framescope<\/title>/);
+  } finally {
+    child.kill('SIGINT');
+  }
 });
 
 test('resource paths resolve both ways: from inside the archive and from the unpacked tree', () => {
