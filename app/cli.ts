@@ -246,7 +246,8 @@ async function commandScan(args: string[], options: BackendOptions, io: Io): Pro
     if (values.json) io.out(JSON.stringify(summary, null, 2) + '\n');
     else io.out(formatSummary(summary, domain.name));
     if (outFormat && summary.scanned > 0) {
-      writeFileAtomic(values.out!, exportScan(outFormat, summary, codes, domain.name, await inspector.hostInfo()));
+      const bytes = exportScan(outFormat, summary, codes, domain.name, await inspector.hostInfo());
+      deferSignals(() => writeFileAtomic(values.out!, bytes));
       if (!values.json) io.out(`written to ${values.out}\n`);
     }
     if (summary.error) {
@@ -255,6 +256,30 @@ async function commandScan(args: string[], options: BackendOptions, io: Io): Pro
     }
     return summary.cancelled ? 130 : 0;
   });
+}
+
+/**
+ * Runs a synchronous `body` (a file write) with SIGINT and SIGTERM held: with a listener
+ * installed they cannot kill the process in the middle of it, and a listener runs only once
+ * `body` has returned, its temporary file renamed or removed. Then a signal that came is raised
+ * again with its default action, so the process ends as it was asked to.
+ */
+function deferSignals<T>(body: () => T): T {
+  let received: NodeJS.Signals | null = null;
+  const hold = (signal: NodeJS.Signals) => (received ??= signal);
+  process.on('SIGINT', hold);
+  process.on('SIGTERM', hold);
+  try {
+    return body();
+  } finally {
+    // A signal that came during `body` waits in libuv's signal pipe, read in the loop's poll
+    // phase: the second immediate runs after a poll phase has passed, the first may not.
+    setImmediate(() => setImmediate(() => {
+      process.removeListener('SIGINT', hold);
+      process.removeListener('SIGTERM', hold);
+      if (received) process.kill(process.pid, received);
+    }));
+  }
 }
 
 function explainFailedRead(r: FrameRead): string {
