@@ -12,7 +12,7 @@ import type { BackendChoice, BackendOptions } from './backend';
 import { resolveBackend } from './backend';
 import { chunkCodes } from './chunk-codec';
 import { changedRuns, DIFF_MAX_RUNS, diffScans } from './diff';
-import { exportFormatOf, exportScan, readSnapshotFile, writeFileAtomic } from './export-files';
+import { checkWritableTarget, exportFormatOf, exportScan, readSnapshotFile, writeFileAtomic } from './export-files';
 import { OWN_CODE_DESCRIPTIONS } from './frame-status';
 import { hexDump } from './hex-dump';
 import { Inspector, startInspector } from './inspector-client';
@@ -227,6 +227,8 @@ async function commandScan(args: string[], options: BackendOptions, io: Io): Pro
   const mode = parseMode(values.mode);
   const batch = values.batch !== undefined ? parseNumber(values.batch, '--batch') : undefined;
   const outFormat = values.out !== undefined ? exportFormatOf(values.out) : undefined;
+  // before the scan, which may take minutes, not after it
+  if (values.out !== undefined) checkWritableTarget(values.out);
   return withInspector(options, io, async (inspector) => {
     const domain = await resolveDomain(inspector, values.domain);
     let stop: (() => void) | undefined;

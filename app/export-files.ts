@@ -5,7 +5,7 @@ import path from 'node:path';
 
 import type { HostInfo, ScanSummary } from './api';
 import { runsToCsv, scanToJson } from './runs-export';
-import { decodeSnapshot, encodeSnapshot, Snapshot, snapshotHeaderFor, SNAPSHOT_EXTENSION } from './snapshot';
+import { decodeSnapshot, encodeSnapshot, MAX_SNAPSHOT_BYTES, Snapshot, snapshotHeaderFor, SNAPSHOT_EXTENSION } from './snapshot';
 
 export type ExportFormat = 'snapshot' | 'csv' | 'json';
 
@@ -117,13 +117,63 @@ function syncDirectory(dir: string): void {
   }
 }
 
-export function readSnapshotFile(file: string): Snapshot {
-  let data: Buffer;
+/**
+ * Fails unless `file` can be written: its directory exists, is a directory and is writable,
+ * and the file, if it exists, is not a directory. Checked before a long scan, not after it.
+ */
+export function checkWritableTarget(file: string): void {
+  const dir = path.dirname(path.resolve(file));
+  let st: fs.Stats;
   try {
-    data = fs.readFileSync(file);
+    st = fs.statSync(dir);
+  } catch (e) {
+    throw new Error(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? `no directory ${dir}` : errorText(e)}`);
+  }
+  if (!st.isDirectory()) throw new Error(`cannot write ${file}: ${dir} is not a directory`);
+  try {
+    fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
+  } catch {
+    throw new Error(`cannot write ${file}: the directory ${dir} is not writable`);
+  }
+  try {
+    if (fs.statSync(file).isDirectory()) throw new Error(`cannot write ${file}: it is a directory`);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+}
+
+/**
+ * A snapshot file's bytes, at most MAX_SNAPSHOT_BYTES: the size is checked on the open file
+ * (fstat, so it cannot change between the check and the read), and anything but a regular
+ * file (a device such as /dev/zero, a FIFO, a directory) is refused before a byte is read.
+ */
+export function readSnapshotBytes(file: string): Buffer {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message}`);
+    throw new Error(`${file}: ${code === 'ENOENT' ? 'no such file' : errorText(e)}`);
   }
-  return decodeSnapshot(data, file);
+  try {
+    const st = fs.fstatSync(fd);
+    if (st.isDirectory()) throw new Error(`${file}: is a directory`);
+    if (!st.isFile()) throw new Error(`${file}: not a regular file (a snapshot is a .fsnap file)`);
+    if (st.size > MAX_SNAPSHOT_BYTES) throw new Error(`${file}: ${st.size} bytes is too large for a snapshot (at most ${MAX_SNAPSHOT_BYTES})`);
+    const data = Buffer.alloc(st.size);
+    let done = 0;
+    while (done < data.length) {
+      const n = fs.readSync(fd, data, done, data.length - done, done);
+      if (n === 0) break;
+      done += n;
+    }
+    // a file that shrank while being read is truncated: the decoder says so
+    return done === data.length ? data : data.subarray(0, done);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export function readSnapshotFile(file: string): Snapshot {
+  return decodeSnapshot(readSnapshotBytes(file), file);
 }
