@@ -23,7 +23,7 @@ import zlib from 'node:zlib';
 import { z } from 'zod';
 
 import type { ScanSummary } from './api';
-import { FrameTally } from './frame-status';
+import { FrameTally, MAX_FILE_FRAMES } from './frame-status';
 
 export const SNAPSHOT_MAGIC = 'FSNAPSHT';
 export const SNAPSHOT_VERSION = 1;
@@ -32,8 +32,8 @@ const DIGEST_BYTES = 32;
 const FIXED_BYTES = 16 + 4 + DIGEST_BYTES;
 /** Far above any header framescope writes; stops a corrupt length from allocating gigabytes. */
 const MAX_HEADER_BYTES = 1 << 20;
-/** 2^30 frames is 4 TiB of guest memory, the largest guest the app is measured on (BENCHMARKS.md). */
-export const MAX_SNAPSHOT_FRAMES = 2 ** 30;
+/** 2^30 frames is 4 TiB of guest memory. */
+export const MAX_SNAPSHOT_FRAMES = MAX_FILE_FRAMES;
 /**
  * Largest snapshot file read, by the app and by the CLI. Snapshots compress runs of equal codes:
  * a 4 TiB guest's is a few MB unless its codes are noise.

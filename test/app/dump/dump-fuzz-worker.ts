@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 
 import { DUMP_DOMAIN_ID, DumpFormatError, openDumpSource } from '../../../app/dump/dump-source';
+import { MAX_DUMP_FRAMES } from '../../../app/dump/layout';
 import { CODE_MAPPED, CODE_NOT_IN_DUMP } from '../../../app/frame-status';
 import { type BuiltDump, buildDump, dumpBytes, type DumpSpec, PAGE } from '../../fakes/dump-builders';
 
@@ -23,7 +24,7 @@ export interface FuzzJob {
 export type FuzzMessage =
   | { type: 'case'; index: number; mutations: string; path: string }
   | { type: 'failure'; index: number; mutations: string; path: string; error: string }
-  | { type: 'done'; opened: number; refused: Record<string, number>; rssMiB: number };
+  | { type: 'done'; opened: number; refused: Record<string, number>; rssMiB: number; fixed: number };
 
 /**
  * Frames scanned from the start of a mutated dump, plus one batch at its end: every frame of the
@@ -49,6 +50,26 @@ const VALID: Record<DumpSpec['kind'], DumpSpec[]> = {
     { kind: 'qemu-elf', qemu72: true, segments: [{ gfn: 0, frames: 6 }, { gfn: 0x1f0, frames: 2 }] },
   ],
   raw: [{ kind: 'raw', frames: 6, tailBytes: 100 }, { kind: 'raw', frames: 3 }],
+};
+
+/**
+ * Issue 10's attacks, run before the random cases: one field of a valid dump set to a size the
+ * file cannot hold (p_memsz 2^44 in an 8 KiB file made a scan take 4.3 GB; 2^52 failed with
+ * "Invalid typed array length"), and their kin in each format.
+ */
+const FIXED: Record<DumpSpec['kind'], Array<{ base: number; field: string; value: bigint }>> = {
+  'xen-hvm': [
+    { base: 0, field: '.xen_pfn[1]', value: 2n ** 39n },
+    { base: 0, field: '.xen_pfn[1]', value: 2n ** 30n },
+    { base: 0, field: 'xch_nr_pages', value: 2n ** 40n },
+  ],
+  'xen-pv': [{ base: 0, field: '.xen_p2m[0]', value: 2n ** 39n }],
+  'qemu-elf': [
+    { base: 0, field: 'phdr1.p_memsz', value: 2n ** 44n },
+    { base: 0, field: 'phdr1.p_memsz', value: 2n ** 52n },
+    { base: 0, field: 'phdr1.p_paddr', value: 2n ** 52n - 4096n },
+  ],
+  raw: [],
 };
 
 function range(from: number, n: number): number[] {
@@ -82,7 +103,8 @@ type Rand = () => number;
 const int = (rand: Rand, n: number) => Math.floor(rand() * n);
 const pick = <T>(rand: Rand, items: T[]): T => items[int(rand, items.length)];
 
-const HUGE: bigint[] = [0n, 1n, 0xffn, 0xffffn, 0x7fffffffn, 0xffffffffn, 0x100000000n, 2n ** 40n, 2n ** 52n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 63n, 2n ** 64n - 1n];
+// 2^44 and 2^52: issue 10's p_memsz, which once made a scan allocate 4 GiB and 2^40 bytes
+const HUGE: bigint[] = [0n, 1n, 0xffn, 0xffffn, 0x7fffffffn, 0xffffffffn, 0x100000000n, 2n ** 40n, 2n ** 44n, 2n ** 52n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 63n, 2n ** 64n - 1n];
 
 /** Applies 1-3 mutations; returns the new bytes and a description of each. */
 function mutate(rand: Rand, built: BuiltDump): { bytes: Buffer; description: string[] } {
@@ -147,6 +169,8 @@ async function openAndScan(path: string): Promise<string | null> {
   try {
     const frames = await source.frameCount(DUMP_DOMAIN_ID);
     if (!(Number.isSafeInteger(frames) && frames > 0 && source.presentFrames <= frames)) throw new Error(`bad sizes: ${frames} frames, ${source.presentFrames} present`);
+    // a scan allocates a byte a frame: an opened dump never spans more than the bound
+    if (frames > MAX_DUMP_FRAMES) throw new Error(`opened with ${frames} frames, past MAX_DUMP_FRAMES`);
     const windows: Array<[number, number]> = [[0, Math.min(frames, SCAN_FRAMES)]];
     if (frames > SCAN_FRAMES) windows.push([Math.max(SCAN_FRAMES, frames - BATCH), frames]);
     let mapped = 0;
@@ -169,12 +193,36 @@ async function openAndScan(path: string): Promise<string | null> {
   }
 }
 
+/** A valid dump with one recorded field set. */
+function withField(built: BuiltDump, field: string, value: bigint): Buffer {
+  const bytes = dumpBytes(built);
+  const f = built.fields.find((x) => x.name === field);
+  if (!f) throw new Error(`the builder records no field ${field}`);
+  if (f.size === 2) bytes.writeUInt16LE(Number(value), f.offset);
+  else if (f.size === 4) bytes.writeUInt32LE(Number(value), f.offset);
+  else bytes.writeBigUInt64LE(value, f.offset);
+  return bytes;
+}
+
 async function run(job: FuzzJob): Promise<void> {
   const port = parentPort!;
   const bases = VALID[job.kind].map((spec) => buildDump(spec));
   const refused: Record<string, number> = {};
   let opened = 0;
   const path = join(job.dir, `${job.kind}-case`);
+  for (const [i, fixed] of (job.first === 0 ? FIXED[job.kind] : []).entries()) {
+    const mutations = `fixed case ${i}: base ${fixed.base}: set ${fixed.field} to 0x${fixed.value.toString(16)}`;
+    writeFileSync(path, withField(bases[fixed.base], fixed.field, fixed.value));
+    port.postMessage({ type: 'case', index: -1 - i, mutations, path } satisfies FuzzMessage);
+    try {
+      const refusal = await openAndScan(path);
+      if (!refusal) throw new Error('a size the file cannot hold was accepted');
+      refused[refusal] = (refused[refusal] ?? 0) + 1;
+    } catch (e) {
+      port.postMessage({ type: 'failure', index: -1 - i, mutations, path, error: e instanceof Error ? (e.stack ?? e.message) : String(e) } satisfies FuzzMessage);
+      return;
+    }
+  }
   for (let index = job.first; index < job.first + job.cases; index++) {
     const rand = prng(caseSeed(job.seed, job.kind, index));
     const base = int(rand, bases.length);
@@ -191,7 +239,8 @@ async function run(job: FuzzJob): Promise<void> {
       return;
     }
   }
-  port.postMessage({ type: 'done', opened, refused, rssMiB: process.memoryUsage().rss / 2 ** 20 } satisfies FuzzMessage);
+  const fixed = job.first === 0 ? FIXED[job.kind].length : 0;
+  port.postMessage({ type: 'done', opened, refused, rssMiB: process.memoryUsage().rss / 2 ** 20, fixed } satisfies FuzzMessage);
 }
 
 if (parentPort) void run(workerData as FuzzJob);
