@@ -12,7 +12,7 @@ import type { BackendChoice, BackendOptions } from './backend';
 import { resolveBackend } from './backend';
 import { chunkCodes } from './chunk-codec';
 import { changedRuns, DIFF_MAX_RUNS, diffScans } from './diff';
-import { exportFormatOf, exportScan, readSnapshotFile, writeFileAtomic } from './export-files';
+import { checkWritableTarget, exportFormatOf, exportScan, readSnapshotFile, writeFileAtomic } from './export-files';
 import { OWN_CODE_DESCRIPTIONS } from './frame-status';
 import { hexDump } from './hex-dump';
 import { Inspector, startInspector } from './inspector-client';
@@ -248,6 +248,8 @@ async function commandScan(args: string[], options: CommandOptions, io: Io): Pro
   const batch = values.batch !== undefined ? parseNumber(values.batch, '--batch') : undefined;
   if (batch !== undefined && (batch < 1 || batch > MAX_BATCH)) throw new UsageError(`--batch: ${batch} is not 1-${MAX_BATCH} frames`);
   const outFormat = values.out !== undefined ? exportFormatOf(values.out) : undefined;
+  // before the scan, which may take minutes, not after it
+  if (values.out !== undefined) checkWritableTarget(values.out);
   return withInspector(options, io, async (inspector) => {
     const domain = await resolveDomain(inspector, values.domain);
     checkRange(domain, range);
@@ -268,7 +270,8 @@ async function commandScan(args: string[], options: CommandOptions, io: Io): Pro
     if (values.json) io.out(JSON.stringify(summary, null, 2) + '\n');
     else io.out(formatSummary(summary, domain.name));
     if (outFormat && summary.scanned > 0) {
-      writeFileAtomic(values.out!, exportScan(outFormat, summary, codes, domain.name, await inspector.hostInfo()));
+      const bytes = exportScan(outFormat, summary, codes, domain.name, await inspector.hostInfo());
+      deferSignals(() => writeFileAtomic(values.out!, bytes));
       if (!values.json) io.out(`written to ${values.out}\n`);
     }
     if (summary.error) {
@@ -277,6 +280,30 @@ async function commandScan(args: string[], options: CommandOptions, io: Io): Pro
     }
     return summary.cancelled ? 130 : 0;
   });
+}
+
+/**
+ * Runs a synchronous `body` (a file write) with SIGINT and SIGTERM held: with a listener
+ * installed they cannot kill the process in the middle of it, and a listener runs only once
+ * `body` has returned, its temporary file renamed or removed. Then a signal that came is raised
+ * again with its default action, so the process ends as it was asked to.
+ */
+function deferSignals<T>(body: () => T): T {
+  let received: NodeJS.Signals | null = null;
+  const hold = (signal: NodeJS.Signals) => (received ??= signal);
+  process.on('SIGINT', hold);
+  process.on('SIGTERM', hold);
+  try {
+    return body();
+  } finally {
+    // A signal that came during `body` waits in libuv's signal pipe, read in the loop's poll
+    // phase: the second immediate runs after a poll phase has passed, the first may not.
+    setImmediate(() => setImmediate(() => {
+      process.removeListener('SIGINT', hold);
+      process.removeListener('SIGTERM', hold);
+      if (received) process.kill(process.pid, received);
+    }));
+  }
 }
 
 function explainFailedRead(r: FrameRead): string {

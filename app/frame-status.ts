@@ -17,6 +17,13 @@ export const CODE_V1_UNADDRESSABLE = FRAME_V1_UNADDRESSABLE;
 /** Absent from a dump file: the dump does not hold the frame. */
 export const CODE_NOT_IN_DUMP = 252;
 
+/**
+ * The most frames a file may describe (a snapshot's frames, a dump's highest gfn + 1): 2^30,
+ * 4 TiB of guest memory, the largest guest the app is measured on (BENCHMARKS.md). Looking at a
+ * file costs a byte a frame, so a small file claiming more must not make us allocate it.
+ */
+export const MAX_FILE_FRAMES = 2 ** 30;
+
 export type FrameStatus = 'mapped' | 'paged' | 'invalid' | 'unscanned';
 
 export function statusOf(code: number): FrameStatus {

@@ -48,6 +48,8 @@ const CODE_NAMES = codeNameTable();
 export interface InspectorServiceOptions {
   /** Opens another source on request (a dump, or the host again); absent where that is not allowed. */
   openSource?: (request: SourceRequest) => Promise<FrameSource>;
+  /** Frame codes the scan history keeps (default HISTORY_BUDGET_BYTES). */
+  historyBudgetBytes?: number;
 }
 
 /** A file name safe on every file system: the domain's name and the time. */
@@ -59,11 +61,13 @@ export class InspectorService implements FramescopeApi {
   private readonly listeners = new Set<(event: InspectorEvent) => void>();
   /** Running scans, page-ins and searches, by id. */
   private readonly running = new Map<string, AbortController>();
-  private readonly history = new ScanHistory();
+  private readonly history: ScanHistory;
   /** Domain names as the last listing gave them: every scan's record is named, auto-rescans many times a second. */
   private readonly domainNames = new Map<number, string>();
 
-  constructor(private source: FrameSource, private readonly options: InspectorServiceOptions = {}) {}
+  constructor(private source: FrameSource, private readonly options: InspectorServiceOptions = {}) {
+    this.history = new ScanHistory(options.historyBudgetBytes);
+  }
 
   async hostInfo(): Promise<HostInfo> {
     const d = this.source.describe();
@@ -131,7 +135,9 @@ export class InspectorService implements FramescopeApi {
   }
 
   async importSnapshot(request: ImportSnapshotRequest): Promise<ScanRecordInfo> {
-    const { header, codes } = decodeSnapshot(request.bytes, path.basename(request.fileName));
+    const name = path.basename(request.fileName);
+    // refused before its codes are inflated: a small file may claim 2^30 frames
+    const { header, codes } = decodeSnapshot(request.bytes, name, (h) => this.history.assertFits(h.frames, name));
     const summary: ScanSummary = {
       domain: header.domain.id, first: header.first, last: header.last, frames: header.frames, scanned: header.frames,
       counts: header.counts, errnos: header.errnos, abi: header.abi, durationMs: 0, mode: header.mode,
@@ -221,23 +227,29 @@ export class InspectorService implements FramescopeApi {
     const domainName = await this.domainName(plan.domain);
     const { backend, description } = source.describe();
     const hostname = os.hostname();
-    const codes = unscannedCodes(plan.last - plan.first + 1);
+    const frames = plan.last - plan.first + 1;
+    // A scan the history cannot keep keeps no codes either (a 4 TiB guest's would be 1 GiB).
+    const codes = this.history.fits(frames) ? unscannedCodes(frames) : null;
     // Started on the next turn so that the caller holds the id before the first chunk.
     setImmediate(() => {
       job((c) => {
-        codes.set(c.codes, c.first - plan.first);
+        codes?.set(c.codes, c.first - plan.first);
         this.emit({ type: 'chunk', scanId, first: c.first, ...encodeCodes(c.codes), scanned: c.scanned, elapsedMs: c.elapsedMs });
       }, controller.signal)
         .then((summary) => {
           if (summary.scanned > 0 && source === this.source) {
-            this.history.add({ scanId, kind, domain: plan.domain, domainName, takenAt: new Date().toISOString(), summary, codes,
-              origin: { backend, description, hostname } });
+            if (codes) {
+              this.history.add({ scanId, kind, domain: plan.domain, domainName, takenAt: new Date().toISOString(), summary, codes,
+                origin: { backend, description, hostname } });
+            } else {
+              this.history.refuse(scanId, frames);
+            }
           }
           this.emit({ type: 'end', scanId, summary });
         })
         .finally(() => this.running.delete(scanId));
     });
-    return { scanId, domain: plan.domain, first: plan.first, last: plan.last, frames: plan.last - plan.first + 1, mode: plan.mode, batch: plan.batch };
+    return { scanId, domain: plan.domain, first: plan.first, last: plan.last, frames, mode: plan.mode, batch: plan.batch };
   }
 
   private async domainName(domain: number): Promise<string> {

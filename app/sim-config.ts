@@ -17,6 +17,18 @@ export const SIM_NAME_MAX_BYTES = 63;
 export const SIM_PAGE_SIZE = 4096;
 const KIB_PER_FRAME = 4;
 const UINT32_MAX = 0xffffffff;
+/** Far above any host file (the example is 2 KB; a million layout ranges are ~60 MB of JSON). */
+export const SIM_CONFIG_MAX_BYTES = 64 * 1024 * 1024;
+/** "0x" and 14 hex digits reach 2^53: a longer frame number string is not one (and BigInt of a huge one is slow). */
+const FRAME_NUMBER_MAX_CHARS = 24;
+
+/** A host file or description framescope cannot use: the message names the JSON path of the problem. */
+export class SimConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SimConfigError';
+  }
+}
 
 export const SIM_LAYOUT_KINDS = ['ram', 'hole', 'ballooned', 'eperm', 'ebusy', 'enomem', 'paged'] as const;
 export type SimLayoutKind = (typeof SIM_LAYOUT_KINDS)[number];
@@ -51,7 +63,7 @@ const FRAME_NUMBER_TEXT = /^(?:0[xX][0-9a-fA-F]+|[0-9]+)$/;
 /** A frame number given as a JSON number or as a hex ("0x1234") or decimal string. */
 function toFrameNumber(value: number | string): number | undefined {
   if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
-  if (!FRAME_NUMBER_TEXT.test(value)) return undefined;
+  if (value.length > FRAME_NUMBER_MAX_CHARS || !FRAME_NUMBER_TEXT.test(value)) return undefined;
   const n = BigInt(value);
   return n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : undefined;
 }
@@ -271,7 +283,7 @@ function formatIssue(issue: z.core.$ZodIssue): string {
 
 function parseOrThrow(json: unknown, source: string): SimHostConfig {
   const result = simHostConfigSchema.safeParse(json, { reportInput: true });
-  if (!result.success) throw new Error(`${source}: ${formatIssue(result.error.issues[0])}`);
+  if (!result.success) throw new SimConfigError(`${source}: ${formatIssue(result.error.issues[0])}`);
   return result.data;
 }
 
@@ -291,23 +303,45 @@ function describeJsonError(err: Error, text: string): string {
   return message;
 }
 
-export function loadSimHostConfigFile(file: string): SimHostConfig {
-  const source = `sim config ${file}`;
-  let text: string;
+/** A host file's text, read only if it is a regular file of at most SIM_CONFIG_MAX_BYTES (fstat on the open file). */
+function readConfigText(file: string, source: string): string {
+  let fd: number;
   try {
-    // editors on Windows may start the file with a BOM, which JSON.parse refuses
-    text = fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+    // O_NONBLOCK: a FIFO is refused below instead of waiting for a writer
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new Error(`${source}: cannot read it: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+    throw new SimConfigError(`${source}: cannot read it: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`${source}: not valid JSON: ${describeJsonError(err as Error, text)}`);
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new SimConfigError(`${source}: cannot read it: not a regular file`);
+    if (st.size > SIM_CONFIG_MAX_BYTES) throw new SimConfigError(`${source}: ${st.size} bytes is too large for a host file (at most ${SIM_CONFIG_MAX_BYTES})`);
+    const bytes = Buffer.alloc(st.size);
+    let done = 0;
+    for (let n = 1; n > 0 && done < bytes.length; done += n) n = fs.readSync(fd, bytes, done, bytes.length - done, done);
+    return bytes.toString('utf8', 0, done);
+  } finally {
+    fs.closeSync(fd);
   }
-  return parseOrThrow(json, source);
+}
+
+/** A host file's text, as loadSimHostConfigFile reads it; `source` names it in errors. */
+export function parseSimHostConfigText(text: string, source = 'sim config'): SimHostConfig {
+  // editors on Windows may start the file with a BOM, which JSON.parse refuses
+  const json = text.replace(/^\uFEFF/, '');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch (err) {
+    throw new SimConfigError(`${source}: not valid JSON: ${describeJsonError(err as Error, json)}`);
+  }
+  return parseOrThrow(parsed, source);
+}
+
+export function loadSimHostConfigFile(file: string): SimHostConfig {
+  const source = `sim config ${file}`;
+  return parseSimHostConfigText(readConfigText(file, source), source);
 }
 
 function applyKnobs(emu: Emulator, knobs: SimHostConfig['knobs']): void {

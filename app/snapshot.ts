@@ -14,13 +14,16 @@
  *
  * Reading checks every length against the file, the digest, the header against its schema
  * and the inflated size against the header, so a truncated or corrupt file is a clear error.
+ * The digest is only a checksum (anyone can write a valid one), so what a file may make us
+ * allocate is bounded before inflating: by the header's frame count, which must be one the
+ * compressed bytes can hold, and by MAX_SNAPSHOT_FRAMES.
  */
 import { createHash } from 'node:crypto';
 import zlib from 'node:zlib';
 import { z } from 'zod';
 
 import type { ScanSummary } from './api';
-import { FrameTally } from './frame-status';
+import { FrameTally, MAX_FILE_FRAMES } from './frame-status';
 
 export const SNAPSHOT_MAGIC = 'FSNAPSHT';
 export const SNAPSHOT_VERSION = 1;
@@ -29,8 +32,20 @@ const DIGEST_BYTES = 32;
 const FIXED_BYTES = 16 + 4 + DIGEST_BYTES;
 /** Far above any header framescope writes; stops a corrupt length from allocating gigabytes. */
 const MAX_HEADER_BYTES = 1 << 20;
-/** 2^32 frames is 16 TiB of guest memory. */
-const MAX_FRAMES = 2 ** 32;
+/** 2^30 frames is 4 TiB of guest memory. */
+export const MAX_SNAPSHOT_FRAMES = MAX_FILE_FRAMES;
+/**
+ * Largest snapshot file read, by the app and by the CLI. Snapshots compress runs of equal codes:
+ * a 4 TiB guest's is a few MB unless its codes are noise.
+ */
+export const MAX_SNAPSHOT_BYTES = 512 * 1024 * 1024;
+/**
+ * Deflate's best case: a 258-byte match in 2 bits (RFC 1951's longest match, 1-bit length and
+ * distance codes), 1032 bytes out per byte in. A header claiming more frames than that is lying.
+ */
+const MAX_DEFLATE_RATIO = 1032;
+/** zlib's smallest output chunk (Z_MIN_CHUNK). */
+const MIN_INFLATE_CHUNK = 64;
 
 const countsSchema = z.strictObject({ mapped: z.number().int().min(0), paged: z.number().int().min(0), invalid: z.number().int().min(0) });
 
@@ -38,7 +53,7 @@ export const snapshotHeaderSchema = z.strictObject({
   domain: z.strictObject({ id: z.number().int().min(0), name: z.string().max(256) }),
   first: z.number().int().min(0),
   last: z.number().int().min(0),
-  frames: z.number().int().min(1).max(MAX_FRAMES),
+  frames: z.number().int().min(1).max(MAX_SNAPSHOT_FRAMES),
   takenAt: z.iso.datetime(),
   backend: z.enum(['xen', 'sim', 'dump']),
   description: z.string().max(1024),
@@ -84,7 +99,11 @@ export function encodeSnapshot(snapshot: Snapshot): Uint8Array {
   return Buffer.concat([body, digest]);
 }
 
-export function decodeSnapshot(data: Uint8Array, name = 'snapshot'): Snapshot {
+/**
+ * `admit` sees the checked header before any frame code is inflated, and throws to refuse it
+ * (the scan history refuses a snapshot larger than it keeps).
+ */
+export function decodeSnapshot(data: Uint8Array, name = 'snapshot', admit?: (header: SnapshotHeader) => void): Snapshot {
   const fail = (why: string): never => {
     throw new SnapshotFormatError(`${name}: ${why}`);
   };
@@ -118,12 +137,19 @@ export function decodeSnapshot(data: Uint8Array, name = 'snapshot'): Snapshot {
   }
   const h = header.data!;
   if (h.last - h.first + 1 !== h.frames) fail(`bad header: gfn ${h.first}-${h.last} is not ${h.frames} frames`);
+  if (h.frames > compressedLength * MAX_DEFLATE_RATIO) {
+    fail(`corrupt: the header's ${h.frames} frames cannot come from ${compressedLength} compressed bytes (at most ${compressedLength * MAX_DEFLATE_RATIO})`);
+  }
+  admit?.(h);
 
   let codes: Buffer;
   try {
-    codes = zlib.inflateSync(buf.subarray(20 + headerLength, end), { maxOutputLength: h.frames });
+    // One output chunk of exactly the frames: no second copy to join chunks, no byte beyond them.
+    const size = Math.max(MIN_INFLATE_CHUNK, h.frames);
+    codes = zlib.inflateSync(buf.subarray(20 + headerLength, end), { maxOutputLength: h.frames, chunkSize: size });
   } catch (e) {
-    return fail(`corrupt frame codes: ${(e as Error).message}`);
+    const tooLong = (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+    return fail(tooLong ? `corrupt: the frame codes inflate to more than the header's ${h.frames} frames` : `corrupt frame codes: ${(e as Error).message}`);
   }
   if (codes.length !== h.frames) fail(`corrupt: ${codes.length} frame codes for ${h.frames} frames`);
   const tally = new FrameTally();

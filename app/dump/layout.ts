@@ -4,6 +4,7 @@
  * pages, so the index of a 64 GiB dump written in order is a handful of entries, not 16 M.
  * Runs live in typed arrays (24-32 bytes each) and are found by binary search.
  */
+import { MAX_FILE_FRAMES } from '../frame-status';
 import { hex } from '../numbers';
 
 export const PAGE_SIZE = 4096;
@@ -12,8 +13,44 @@ export const PAGE_SIZE = 4096;
  * Physical addresses above 2^52 (x86-64's and Arm's widest MAXPHYADDR) are refused, so gfns stay
  * below 2^40 and frame counts exact in a Number.
  */
-export const MAX_PHYS_ADDR = 2 ** 52;
-export const MAX_GFN = MAX_PHYS_ADDR / PAGE_SIZE;
+export const MAX_PHYS_ADDR_BITS = 52;
+export const MAX_PHYS_ADDR = 2 ** MAX_PHYS_ADDR_BITS;
+
+/**
+ * The most frames a dump may span, highest gfn + 1 (absent frames count): scanning a dump
+ * costs a byte a frame, and the part of a segment past its file data (p_memsz > p_filesz) or
+ * a pfn far past the rest is not in the file, so nothing else bounds it.
+ */
+export const MAX_DUMP_FRAMES = MAX_FILE_FRAMES;
+
+/** e_machine values (glibc <elf.h>) whose physical address width is known. */
+const EM_386 = 3;
+const EM_ARM = 40;
+const EM_X86_64 = 62;
+const EM_AARCH64 = 183;
+
+/**
+ * Physical address bits of an ELF dump's machine: x86-64 MAXPHYADDR is at most 52 (Intel SDM
+ * vol. 3A 4.1.4), 32-bit x86 with PAE 36, Armv7 LPAE 40, Armv8.2 LPA 52. A machine not listed
+ * gets the widest framescope accepts.
+ */
+export function physAddressBits(machine: number): number {
+  switch (machine) {
+    case EM_386: return 36;
+    case EM_ARM: return 40;
+    case EM_X86_64:
+    case EM_AARCH64:
+    default:
+      return MAX_PHYS_ADDR_BITS;
+  }
+}
+
+/** "2^30 frames (4 TiB)": what a frame bound means in memory. */
+export function describeFrames(frames: number): string {
+  const bits = Math.log2(frames);
+  const tib = (frames * PAGE_SIZE) / 2 ** 40;
+  return `${Number.isInteger(bits) ? `2^${bits}` : frames} frames (${tib >= 1 ? `${tib} TiB` : `${(frames * PAGE_SIZE) / 2 ** 30} GiB`})`;
+}
 
 /**
  * At most this many runs (~128 MiB of index): only a pathologically scattered dump needs more,

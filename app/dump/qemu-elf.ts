@@ -16,7 +16,7 @@
 import { hex } from '../numbers';
 import type { DumpFile } from './dump-file';
 import { type ElfHeader, forEachSegment, layoutOf, PT_LOAD } from './elf';
-import { type DumpLayout, MAX_PHYS_ADDR, PAGE_SIZE, RunsBuilder } from './layout';
+import { describeFrames, type DumpLayout, MAX_DUMP_FRAMES, PAGE_SIZE, physAddressBits, RunsBuilder } from './layout';
 
 /** The file part of one PT_LOAD, in frames. */
 interface Segments {
@@ -40,18 +40,26 @@ export async function readQemuElf(file: DumpFile, elf: ElfHeader): Promise<DumpL
   const headers = [{ what: 'the ELF header', offset: 0, size: ehdrSize }, { what: 'the program header table', offset: elf.phoff, size: elf.phnum * phentsize }];
   let loads = 0;
   let frames = 0;
+  // QEMU's e_machine is the guest's (dump_init: d_machine from the target)
+  const addressBits = physAddressBits(elf.machine);
+  const addressLimit = 2 ** addressBits;
   await forEachSegment(file, elf, (s) => {
     if (s.type !== PT_LOAD) return;
     loads++;
     const what = `PT_LOAD program header ${s.index}`;
     if (s.filesz > s.memsz) file.fail(`${what} has p_filesz ${big(s.filesz)} > p_memsz ${big(s.memsz)}`);
     if (s.memsz === 0) return;
-    if (!(s.paddr <= MAX_PHYS_ADDR && s.memsz <= MAX_PHYS_ADDR - s.paddr)) {
-      file.fail(`${what} maps guest-physical ${big(s.paddr)} + ${big(s.memsz)}, past 2^52`);
+    if (!(s.paddr <= addressLimit && s.memsz <= addressLimit - s.paddr)) {
+      file.fail(`${what} maps guest-physical ${big(s.paddr)} + ${big(s.memsz)}, past 2^${addressBits} (the physical address width of e_machine ${elf.machine})`);
     }
     if (s.paddr % PAGE_SIZE !== 0) file.fail(`${what} starts at guest-physical ${hex(s.paddr)}, not on a page boundary`);
     const start = s.paddr / PAGE_SIZE;
-    frames = Math.max(frames, start + Math.ceil(s.memsz / PAGE_SIZE));
+    const end = start + Math.ceil(s.memsz / PAGE_SIZE);
+    // p_memsz past p_filesz is not in the file: only this bounds what it makes a scan allocate
+    if (end > MAX_DUMP_FRAMES) {
+      file.fail(`${what} maps guest-physical ${hex(s.paddr)} + ${hex(s.memsz)} (${hex(s.filesz)} bytes in the file), past the ${describeFrames(MAX_DUMP_FRAMES)} framescope reads from a dump`);
+    }
+    frames = Math.max(frames, end);
     if (s.filesz === 0) return;
     file.checkRange(what, s.offset, s.filesz);
     // Memory read from the headers would be the file's own metadata shown as guest bytes.

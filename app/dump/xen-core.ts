@@ -17,7 +17,7 @@
 import { hex } from '../numbers';
 import type { DumpFile } from './dump-file';
 import { type ElfHeader, type ElfSection, layoutOf, parseNotes, SHT_NOBITS, SHT_NOTE, u64 } from './elf';
-import { type DumpLayout, MAX_GFN, PAGE_SIZE, RunsBuilder } from './layout';
+import { describeFrames, type DumpLayout, MAX_DUMP_FRAMES, PAGE_SIZE, RunsBuilder } from './layout';
 
 export const SEC_NOTE = '.note.Xen';
 export const SEC_PAGES = '.xen_pages';
@@ -38,8 +38,6 @@ const SUPPORTED_FORMAT_MAJOR = 0;
 const MAX_NOTE_SECTION_BYTES = 1 << 20;
 /** The pfn table is streamed this many entries at a time. */
 const TABLE_CHUNK_ENTRIES = 1 << 16;
-/** hi word of a pfn at or past MAX_GFN. */
-const GFN_LIMIT_HI = MAX_GFN / 0x100000000;
 
 export function isXenCore(sections: ElfSection[]): boolean {
   return sections.some((s) => s.name === SEC_NOTE);
@@ -92,8 +90,12 @@ export async function readXenCore(file: DumpFile, elf: ElfHeader, sections: ElfS
       const hi = chunk.readUInt32LE(j * entrySize + 4);
       if (lo === 0xffffffff && hi === 0xffffffff) continue; // XC_CORE_INVALID_PFN
       const i = first + j;
-      if (hi >= GFN_LIMIT_HI) file.fail(`${tableName} entry ${i}: pfn 0x${hi.toString(16)}${lo.toString(16).padStart(8, '0')} is beyond 2^40`);
-      runs.add(hi * 0x100000000 + lo, 1, pages.offset + i * PAGE_SIZE, PAGE_SIZE);
+      // one page in the file may name any pfn: the extent a scan allocates for is bounded here
+      const pfn = hi * 0x100000000 + lo;
+      if (pfn >= MAX_DUMP_FRAMES) {
+        file.fail(`${tableName} entry ${i}: pfn 0x${hi ? hi.toString(16) + lo.toString(16).padStart(8, '0') : lo.toString(16)} is beyond the ${describeFrames(MAX_DUMP_FRAMES)} framescope reads from a dump`);
+      }
+      runs.add(pfn, 1, pages.offset + i * PAGE_SIZE, PAGE_SIZE);
     }
   }
   // Xen never lists a pfn twice; a file that does is damaged, and no choice of copy is right.

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { encodeCodes } from '../../app/chunk-codec';
-import { chunkCodes } from '../../renderer/store/chunk-codec';
+import { ChunkFormatError, decodeCodes, encodeCodes, MAX_CHUNK_FRAMES } from '../../app/chunk-codec';
+import { ChunkFormatError as PageChunkFormatError, chunkCodes, MAX_CHUNK_FRAMES as PAGE_MAX_CHUNK_FRAMES } from '../../renderer/store/chunk-codec';
 
 test('the page decodes what the inspector encodes, runs and raw alike', () => {
   const cases = [
@@ -23,4 +23,18 @@ test('a damaged chunk is refused by the page too', () => {
   const chunk = encodeCodes(new Uint8Array(300).fill(2));
   assert.throws(() => chunkCodes({ ...chunk, count: 299 }), /overflows/);
   assert.throws(() => chunkCodes({ ...chunk, data: chunk.data.subarray(0, chunk.data.length - 1) }), /truncated/);
+});
+
+test('the page bounds a chunk as the inspector does: the same MAX_CHUNK_FRAMES, the same refusals', () => {
+  assert.equal(PAGE_MAX_CHUNK_FRAMES, MAX_CHUNK_FRAMES);
+  const hostile = [
+    { encoding: 'rle' as const, count: MAX_CHUNK_FRAMES + 1, data: Uint8Array.of(0, 1) },
+    { encoding: 'rle' as const, count: 2 ** 40, data: Uint8Array.of(0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01) },
+    { encoding: 'rle' as const, count: 10, data: Uint8Array.of(0, ...new Array(200).fill(0x80), 0) },
+    { encoding: 'raw' as const, count: -1, data: new Uint8Array(0) },
+  ];
+  for (const chunk of hostile) {
+    assert.throws(() => chunkCodes(chunk), PageChunkFormatError, `page: ${chunk.count}`);
+    assert.throws(() => decodeCodes(chunk), ChunkFormatError, `inspector: ${chunk.count}`);
+  }
 });

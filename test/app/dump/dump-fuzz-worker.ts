@@ -1,6 +1,6 @@
 /**
  * The fuzzer's worker (see dump-fuzz.test.ts): mutates valid dumps of one kind with a seeded
- * PRNG, opens each and scans every frame with contents. It reports each case before running it,
+ * PRNG, detects each one's kind, opens it and scans every frame with contents. It reports each case before running it,
  * so the parent can name the case that hung or crashed the worker, and any exception other than
  * DumpFormatError or RangeError as a failure.
  */
@@ -8,9 +8,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 
-import { DUMP_DOMAIN_ID, DumpFormatError, openDumpSource } from '../../../app/dump/dump-source';
+import { detectDumpKind, DUMP_DOMAIN_ID, DumpFormatError, openDumpSource } from '../../../app/dump/dump-source';
+import { MAX_DUMP_FRAMES } from '../../../app/dump/layout';
 import { CODE_MAPPED, CODE_NOT_IN_DUMP } from '../../../app/frame-status';
 import { type BuiltDump, buildDump, dumpBytes, type DumpSpec, PAGE } from '../../fakes/dump-builders';
+import { caseSeed, int, mutateBytes, prng, type Rand } from '../../fakes/fuzz';
 
 export interface FuzzJob {
   kind: DumpSpec['kind'];
@@ -23,7 +25,7 @@ export interface FuzzJob {
 export type FuzzMessage =
   | { type: 'case'; index: number; mutations: string; path: string }
   | { type: 'failure'; index: number; mutations: string; path: string; error: string }
-  | { type: 'done'; opened: number; refused: Record<string, number>; rssMiB: number };
+  | { type: 'done'; opened: number; refused: Record<string, number>; rssMiB: number; fixed: number };
 
 /**
  * Frames scanned from the start of a mutated dump, plus one batch at its end: every frame of the
@@ -51,6 +53,26 @@ const VALID: Record<DumpSpec['kind'], DumpSpec[]> = {
   raw: [{ kind: 'raw', frames: 6, tailBytes: 100 }, { kind: 'raw', frames: 3 }],
 };
 
+/**
+ * Issue 10's attacks, run before the random cases: one field of a valid dump set to a size the
+ * file cannot hold (p_memsz 2^44 in an 8 KiB file made a scan take 4.3 GB; 2^52 failed with
+ * "Invalid typed array length"), and their kin in each format.
+ */
+const FIXED: Record<DumpSpec['kind'], Array<{ base: number; field: string; value: bigint }>> = {
+  'xen-hvm': [
+    { base: 0, field: '.xen_pfn[1]', value: 2n ** 39n },
+    { base: 0, field: '.xen_pfn[1]', value: 2n ** 30n },
+    { base: 0, field: 'xch_nr_pages', value: 2n ** 40n },
+  ],
+  'xen-pv': [{ base: 0, field: '.xen_p2m[0]', value: 2n ** 39n }],
+  'qemu-elf': [
+    { base: 0, field: 'phdr1.p_memsz', value: 2n ** 44n },
+    { base: 0, field: 'phdr1.p_memsz', value: 2n ** 52n },
+    { base: 0, field: 'phdr1.p_paddr', value: 2n ** 52n - 4096n },
+  ],
+  raw: [],
+};
+
 function range(from: number, n: number): number[] {
   return Array.from({ length: n }, (_, i) => from + i);
 }
@@ -59,85 +81,25 @@ function gfns(list: Array<number | null>) {
   return list.map((gfn) => ({ gfn }));
 }
 
-/** mulberry32: small, fast, and the same sequence everywhere for a seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** One case's seed from the run's seed, the kind and the case number: any case replays alone. */
-export function caseSeed(seed: number, kind: string, index: number): number {
-  let h = (seed ^ 0x9e3779b9) >>> 0;
-  for (const c of `${kind}:${index}`) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
-  return h;
-}
-
-type Rand = () => number;
-const int = (rand: Rand, n: number) => Math.floor(rand() * n);
-const pick = <T>(rand: Rand, items: T[]): T => items[int(rand, items.length)];
-
-const HUGE: bigint[] = [0n, 1n, 0xffn, 0xffffn, 0x7fffffffn, 0xffffffffn, 0x100000000n, 2n ** 40n, 2n ** 52n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 63n, 2n ** 64n - 1n];
-
-/** Applies 1-3 mutations; returns the new bytes and a description of each. */
+/** Applies 1-3 mutations to the dump's bytes, its header fields among the targets. */
 function mutate(rand: Rand, built: BuiltDump): { bytes: Buffer; description: string[] } {
-  let bytes = dumpBytes(built);
-  const description: string[] = [];
-  const n = 1 + int(rand, 3);
-  for (let m = 0; m < n; m++) {
-    // Headers hold most of what a reader trusts: aim half the byte mutations there.
-    const position = () => (bytes.length === 0 ? 0 : rand() < 0.5 ? int(rand, Math.min(bytes.length, 2048)) : int(rand, bytes.length));
-    const kind = int(rand, 8);
-    if (kind === 0 && bytes.length > 0) {
-      const at = position();
-      const bit = int(rand, 8);
-      bytes[at] ^= 1 << bit;
-      description.push(`flip bit ${bit} of byte 0x${at.toString(16)}`);
-    } else if (kind === 1 && bytes.length > 0) {
-      const at = position();
-      const value = pick(rand, [0, 0xff, int(rand, 256)]);
-      const len = 1 + int(rand, 8);
-      bytes.fill(value, at, Math.min(bytes.length, at + len));
-      description.push(`set ${len} bytes at 0x${at.toString(16)} to 0x${value.toString(16)}`);
-    } else if (kind === 2) {
-      const length = int(rand, bytes.length + 1);
-      bytes = bytes.subarray(0, length);
-      description.push(`truncate to 0x${length.toString(16)}`);
-    } else if (kind === 3) {
-      const at = position();
-      const inserted = Buffer.from(Array.from({ length: 1 + int(rand, 64) }, () => int(rand, 256)));
-      bytes = Buffer.concat([bytes.subarray(0, at), inserted, bytes.subarray(at)]);
-      description.push(`insert ${inserted.length} bytes at 0x${at.toString(16)}`);
-    } else if (kind === 4 && bytes.length > 0) {
-      const at = position();
-      const len = 1 + int(rand, 64);
-      bytes = Buffer.concat([bytes.subarray(0, at), bytes.subarray(Math.min(bytes.length, at + len))]);
-      description.push(`delete ${len} bytes at 0x${at.toString(16)}`);
-    } else if (built.fields.length > 0) {
-      const field = pick(rand, built.fields);
-      if (field.offset + field.size > bytes.length) continue;
-      const current = field.size === 2 ? BigInt(bytes.readUInt16LE(field.offset)) : field.size === 4 ? BigInt(bytes.readUInt32LE(field.offset)) : bytes.readBigUInt64LE(field.offset);
-      const near = [current + 1n, current - 1n, current + BigInt(PAGE), current - BigInt(PAGE), current * 2n, BigInt(bytes.length), BigInt(bytes.length) + 1n];
-      const value = pick(rand, [...HUGE, ...near, BigInt(int(rand, 2 ** 32)) * BigInt(int(rand, 2 ** 32))]);
-      const max = (1n << BigInt(8 * field.size)) - 1n;
-      const clamped = ((value % (max + 1n)) + (max + 1n)) % (max + 1n);
-      if (field.size === 2) bytes.writeUInt16LE(Number(clamped), field.offset);
-      else if (field.size === 4) bytes.writeUInt32LE(Number(clamped), field.offset);
-      else bytes.writeBigUInt64LE(clamped, field.offset);
-      description.push(`set ${field.name} to 0x${clamped.toString(16)}`);
-    }
-  }
-  return { bytes, description };
+  return mutateBytes(rand, dumpBytes(built), built.fields);
 }
 
 /** Opens and scans; returns the error's class name when the dump was refused. */
+/** Detection reads only the headers: a kind, or a refusal of our own. */
+async function detect(path: string): Promise<string> {
+  try {
+    return await detectDumpKind(path);
+  } catch (e) {
+    if (e instanceof DumpFormatError) return 'refused';
+    throw e;
+  }
+}
+
 async function openAndScan(path: string): Promise<string | null> {
   let source;
+  const detected = await detect(path);
   try {
     source = await openDumpSource(path);
   } catch (e) {
@@ -145,8 +107,11 @@ async function openAndScan(path: string): Promise<string | null> {
     throw e;
   }
   try {
+    if (detected !== source.kind) throw new Error(`detected as ${detected} but opened as ${source.kind}`);
     const frames = await source.frameCount(DUMP_DOMAIN_ID);
     if (!(Number.isSafeInteger(frames) && frames > 0 && source.presentFrames <= frames)) throw new Error(`bad sizes: ${frames} frames, ${source.presentFrames} present`);
+    // a scan allocates a byte a frame: an opened dump never spans more than the bound
+    if (frames > MAX_DUMP_FRAMES) throw new Error(`opened with ${frames} frames, past MAX_DUMP_FRAMES`);
     const windows: Array<[number, number]> = [[0, Math.min(frames, SCAN_FRAMES)]];
     if (frames > SCAN_FRAMES) windows.push([Math.max(SCAN_FRAMES, frames - BATCH), frames]);
     let mapped = 0;
@@ -169,12 +134,36 @@ async function openAndScan(path: string): Promise<string | null> {
   }
 }
 
+/** A valid dump with one recorded field set. */
+function withField(built: BuiltDump, field: string, value: bigint): Buffer {
+  const bytes = dumpBytes(built);
+  const f = built.fields.find((x) => x.name === field);
+  if (!f) throw new Error(`the builder records no field ${field}`);
+  if (f.size === 2) bytes.writeUInt16LE(Number(value), f.offset);
+  else if (f.size === 4) bytes.writeUInt32LE(Number(value), f.offset);
+  else bytes.writeBigUInt64LE(value, f.offset);
+  return bytes;
+}
+
 async function run(job: FuzzJob): Promise<void> {
   const port = parentPort!;
   const bases = VALID[job.kind].map((spec) => buildDump(spec));
   const refused: Record<string, number> = {};
   let opened = 0;
   const path = join(job.dir, `${job.kind}-case`);
+  for (const [i, fixed] of (job.first === 0 ? FIXED[job.kind] : []).entries()) {
+    const mutations = `fixed case ${i}: base ${fixed.base}: set ${fixed.field} to 0x${fixed.value.toString(16)}`;
+    writeFileSync(path, withField(bases[fixed.base], fixed.field, fixed.value));
+    port.postMessage({ type: 'case', index: -1 - i, mutations, path } satisfies FuzzMessage);
+    try {
+      const refusal = await openAndScan(path);
+      if (!refusal) throw new Error('a size the file cannot hold was accepted');
+      refused[refusal] = (refused[refusal] ?? 0) + 1;
+    } catch (e) {
+      port.postMessage({ type: 'failure', index: -1 - i, mutations, path, error: e instanceof Error ? (e.stack ?? e.message) : String(e) } satisfies FuzzMessage);
+      return;
+    }
+  }
   for (let index = job.first; index < job.first + job.cases; index++) {
     const rand = prng(caseSeed(job.seed, job.kind, index));
     const base = int(rand, bases.length);
@@ -191,7 +180,8 @@ async function run(job: FuzzJob): Promise<void> {
       return;
     }
   }
-  port.postMessage({ type: 'done', opened, refused, rssMiB: process.memoryUsage().rss / 2 ** 20 } satisfies FuzzMessage);
+  const fixed = job.first === 0 ? FIXED[job.kind].length : 0;
+  port.postMessage({ type: 'done', opened, refused, rssMiB: process.memoryUsage().rss / 2 ** 20, fixed } satisfies FuzzMessage);
 }
 
 if (parentPort) void run(workerData as FuzzJob);

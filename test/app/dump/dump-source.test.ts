@@ -239,7 +239,7 @@ test('malformed xl dump-core files are refused with what is wrong', async () => 
   await assertRefused(dumpBytes(buildDump(spec({ pages: pages([1, 2, 3, 2]) }))), /pfn 0x2 is listed more than once in \.xen_pfn/);
   await assertRefused(dumpBytes(buildDump(spec({ pages: pages([null, null]) }))), /\.xen_pfn lists no valid pfn/);
   await assertRefused(patched(hvm, '.xen_pages.sh_size', 10 * PAGE), /\.xen_pages holds 10 pages but \.xen_pfn lists 12/);
-  await assertRefused(patched(hvm, '.xen_pfn[1]', 2n ** 40n), /\.xen_pfn entry 1: pfn 0x10000000000 is beyond 2\^40/);
+  await assertRefused(patched(hvm, '.xen_pfn[1]', 2n ** 40n), /\.xen_pfn entry 1: pfn 0x10000000000 is beyond the 2\^30 frames \(4 TiB\) framescope reads from a dump/);
   await assertRefused(patched(hvm, 'e_shoff', 2n ** 62n), /section header table past the end of the file/);
   await assertRefused(patched(hvm, 'e_shnum', 5000), /5000 section headers/);
   await assertRefused(patched(hvm, '.xen_pfn.sh_offset', 0x1000), /overlap/);
