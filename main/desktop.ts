@@ -11,14 +11,13 @@ import { z } from 'zod';
 
 import type { HostInfo } from '../app/api';
 import type { ChosenFile, OpenedFile } from '../app/desktop-api';
-import { writeFileAtomic } from '../app/export-files';
+import { readSnapshotBytes, writeFileAtomic } from '../app/export-files';
 import type { Inspector } from '../app/inspector-client';
 import { toWireError } from '../app/inspector-protocol';
 import { FILE_HANDLE_PATTERN, FileHandles } from './file-handles';
 import { CHANNEL_DESKTOP, isTrustedSender } from './ipc-guard';
 
 const MAX_RECENT = 10;
-const MAX_SNAPSHOT_BYTES = 512 * 1024 * 1024;
 /** The longest path Linux takes (PATH_MAX, terminator included). */
 const MAX_PATH_CHARS = 4096;
 /**
@@ -143,8 +142,8 @@ export function setupDesktopIpc(actions: DesktopActions, getWindow: () => Browse
       const r = await (win ? dialog.showOpenDialog(win, options) : dialog.showOpenDialog(options));
       const file = r.filePaths[0];
       if (r.canceled || !file) return null;
-      if (fs.statSync(file).size > MAX_SNAPSHOT_BYTES) throw new Error(`${path.basename(file)}: too large for a snapshot`);
-      return { fileName: path.basename(file), bytes: fs.readFileSync(file) };
+      // bounded on the open file, regular files only: the CLI's reader
+      return { fileName: path.basename(file), bytes: readSnapshotBytes(file) };
     },
   };
   ipcMain.handle(CHANNEL_DESKTOP, async (event, action: unknown, arg: unknown) => {
