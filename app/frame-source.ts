@@ -37,6 +37,11 @@ export interface FrameSource {
   frameCount(domain: number): Promise<number>;
   /** Frames [first, first + count) of the domain, in one batch. */
   mapFrames(domain: number, first: number, count: number, options: MapFramesOptions): Promise<MappedFrames>;
+  /**
+   * The domain framescope runs in (a dom0: 0), null when unknown or when there is none (a
+   * dump). Xen refuses to map a domain's own frames through privcmd: every one answers ESRCH.
+   */
+  ownDomain?(): Promise<number | null>;
   close(): Promise<void>;
 }
 

@@ -30,6 +30,8 @@ export interface PrivcmdSourceOptions {
   devicePath?: string;
   /** Serve this domain only: every other domain is refused, and the device is restricted. */
   onlyDomain?: number;
+  /** The domain framescope runs in (xenstore's `domid`), null when it cannot be told. */
+  ownDomain?: () => Promise<number | null>;
 }
 
 export const DEFAULT_RETRY_TIMEOUT_MS = 2000;
@@ -43,6 +45,7 @@ export class PrivcmdFrameSource implements FrameSource {
   private forcedAbi: PrivcmdAbiName | null = null;
   /** Kernels before Linux 4.11 have no IOCTL_PRIVCMD_RESTRICT: then the main descriptor maps. */
   private restrictWorks = true;
+  private own: Promise<number | null> | undefined;
 
   private constructor(private readonly device: PrivcmdDevice, private readonly options: PrivcmdSourceOptions) {}
 
@@ -115,6 +118,12 @@ export class PrivcmdFrameSource implements FrameSource {
       recovered: result.recovered,
       retryTimedOut: result.retryTimedOut,
     };
+  }
+
+  /** Asked once: the domain a process runs in does not change. */
+  ownDomain(): Promise<number | null> {
+    this.own ??= (this.options.ownDomain?.() ?? Promise.resolve(null)).catch(() => null);
+    return this.own;
   }
 
   async close(): Promise<void> {

@@ -213,6 +213,10 @@ export const simHostConfigSchema = z
         enoentRule: z.enum(['block-last', 'any']).optional(),
         /** Opening /dev/xen/privcmd fails so, as for a user without access (or a host without the device). */
         openErrno: z.enum(['EACCES', 'EPERM', 'ENOENT']).optional(),
+        /** The domain framescope runs in (its frames answer ESRCH); null: none of the host's. */
+        selfDomid: z.number().int().min(0).max(SIM_DOMID_MAX).nullable().optional(),
+        /** The XEN_DOMCTL_INTERFACE_VERSION the hypervisor accepts; others answer EACCES. */
+        domctlVersion: z.number().int().min(0).max(UINT32_MAX).optional(),
       })
       .strict()
       .default(() => ({})),
@@ -316,6 +320,8 @@ function applyKnobs(emu: Emulator, knobs: SimHostConfig['knobs']): void {
   if (knobs.v1Quirk !== undefined) emu.setKnob('v1_quirk', knobs.v1Quirk ? 1 : 0);
   if (knobs.enoentRule !== undefined) emu.setKnob('enoent_rule', knobs.enoentRule === 'any' ? 1 : 0);
   if (knobs.openErrno !== undefined) emu.setKnob('open_errno', os.constants.errno[knobs.openErrno]);
+  if (knobs.selfDomid !== undefined) emu.setKnob('self_domid', knobs.selfDomid ?? -1);
+  if (knobs.domctlVersion !== undefined) emu.setKnob('domctl_version', knobs.domctlVersion);
 }
 
 /**

@@ -83,9 +83,11 @@ int sim_host_load_default(uint64_t seed)
 {
     sim_host_reset(seed);
 
-    /* A PV dom0: guest pfns are not machine frames, so they answer EPERM and EBUSY. Xen 4.17
-     * said 0x50000 frames (XENMEM_maximum_gpfn) for a dom0 of 1 GiB: the last 0x10000 are
-     * past its memory and answer EINVAL. */
+    /* A PV dom0, the domain framescope runs in (the self_domid knob): mapping its frames
+     * answers ESRCH, as Xen answers a domain naming itself as the foreign domain. Xen 4.17
+     * said 0x50000 frames (XENMEM_maximum_gpfn) for a dom0 of 1 GiB. Seen from elsewhere (the
+     * knob changed), its pfns answer as a PV guest's pfns sent as machine frames do: EPERM,
+     * EBUSY, and EINVAL past its memory. */
     sim_domain_add(0, "Domain-0", SIM_PV, 0x50000, MIB(1024), MIB(1024));
     sim_domain_set_range(0, 0x0, 0xff, SIM_PERM);
     sim_domain_set_range(0, 0x100, 0x3ffff, SIM_BUSY);

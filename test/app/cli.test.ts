@@ -64,11 +64,24 @@ test('the same frozen host scans the same twice', () => {
 });
 
 test('scan: a readable table', () => {
-  const r = framescope('--sim-clock', 'stepped', 'scan', '--domain', 'Domain-0', '--range', '0-0x1ff');
+  const r = framescope('--sim-clock', 'stepped', 'scan', '--domain', 'hvm-firmware', '--range', '0x90-0xcf');
   assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /domain 0 \(Domain-0\)\s+gfn 0x0-0x1ff\s+512\/512 frames/);
-  assert.match(r.out, /EPERM\s+256/);
-  assert.match(r.out, /EBUSY\s+256/);
+  assert.match(r.out, /domain 1 \(hvm-firmware\)\s+gfn 0x90-0xcf\s+64\/64 frames/);
+  assert.match(r.out, /^STATUS\s+FRAMES\s+SHARE$/m);
+  assert.match(r.out, /^invalid\s+32\s+50\.0%$/m); // the VGA hole 0xa0-0xbf
+  assert.match(r.out, /^EINVAL\s+32$/m);
+});
+
+test('scan and search of dom0 from dom0: Xen refuses a domain\'s own frames, and framescope says so', () => {
+  const why = /^framescope: domain 0 is the domain framescope runs in: Xen refuses to map a domain's own frames through privcmd \(ESRCH\)$/;
+  const scan = framescope('--sim-clock', 'stepped', 'scan', '--domain', 'Domain-0');
+  assert.equal(scan.code, 1, scan.err);
+  assert.match(oneErrorLine(scan.err), why);
+  assert.doesNotMatch(scan.err, /no longer exists/);
+  assert.match(scan.out, / 0\/327680 frames /, 'nothing counted: the scan stops at the first batch');
+  const search = framescope('--sim-clock', 'stepped', 'search', '--domain', '0', '--string', 'FRAMESCOPE');
+  assert.equal(search.code, 1, search.err);
+  assert.match(oneErrorLine(search.err), why);
 });
 
 test('read: a hex dump of one frame, at its guest-physical address', () => {

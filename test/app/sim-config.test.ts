@@ -168,6 +168,19 @@ test('knobs map onto the emulator knobs', () => {
   });
 });
 
+test('selfDomid: the domain framescope runs in, 0 unless told, null for none of the host\'s', () => {
+  const cases: Array<[unknown, number]> = [[undefined, 0], [3, 3], [null, -1]];
+  for (const [selfDomid, knob] of cases) {
+    const config = parseSimHostConfig({ ...minimalHost(), knobs: selfDomid === undefined ? {} : { selfDomid } });
+    withEmulator((emu) => {
+      applySimHostConfig(emu, { ...config, clock: 'stepped' });
+      assert.equal(emu.knob('self_domid'), knob);
+    });
+  }
+  assert.match(parseError({ ...minimalHost(), knobs: { selfDomid: 0x7ff0 } }), /^sim config: knobs\.selfDomid: 32752 is above the maximum 32751/);
+  assert.match(parseError({ ...minimalHost(), knobs: { selfDomid: 'dom0' } }), /^sim config: knobs\.selfDomid: expected a number/);
+});
+
 test('paging fields default', () => {
   const config = parseSimHostConfig(minimalHost({ paging: {} }));
   assert.deepEqual(config.domains[0].paging, {
