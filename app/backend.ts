@@ -88,12 +88,13 @@ function openSim(options: BackendOptions): Promise<FrameSource> {
     syscalls: emu.syscalls,
     onlyDomain: options.onlyDomain,
     description: { backend: 'sim', simulated: true, description: `simulated Xen host (privcmd emulator, ${what})` },
+    // what xenstore would say: a dom0's node has only name and domid, no memory keys
     listDomains: async (): Promise<ListedDomain[]> =>
       emu.domains().map((d) => ({
         id: d.domid,
         name: d.name,
-        memoryKiB: d.targetKiB,
-        maxMemoryKiB: d.staticMaxKiB,
+        memoryKiB: d.domid === 0 ? null : d.targetKiB,
+        maxMemoryKiB: d.domid === 0 ? null : d.staticMaxKiB,
       })),
     ownDomain: async () => {
       const self = emu.knob('self_domid');

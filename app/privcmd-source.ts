@@ -10,7 +10,7 @@
  */
 import { PrivcmdDevice, PRIVCMD_PATH } from '../native/privcmd-device';
 import { errno, SyscallError, Syscalls } from '../native/syscalls';
-import type { DomainInfo, PrivcmdAbiName } from './api';
+import type { DomainInfo, GuestType, PrivcmdAbiName } from './api';
 import {
   FrameSource,
   MapFramesOptions,
@@ -19,6 +19,7 @@ import {
   UnknownDomainError,
 } from './frame-source';
 import { hex } from './numbers';
+import { DomainInfoReader, DomctlVersionError, XenDomainInfo } from './xen-domctl';
 
 /** What the lister knows of a domain before the hypervisor is asked for its size. */
 export type ListedDomain = Omit<DomainInfo, 'frames'>;
@@ -34,6 +35,18 @@ export interface PrivcmdSourceOptions {
   ownDomain?: () => Promise<number | null>;
 }
 
+/** What the hypervisor says of a domain: getdomaininfo, or why it would not say. */
+interface DomainFacts {
+  info: XenDomainInfo | null;
+  /** Why `info` is null, when it is not that the domain is missing. */
+  error?: string;
+}
+
+interface DomainSizes {
+  currentPages: number | null;
+  maxPages: number | null;
+}
+
 export const DEFAULT_RETRY_TIMEOUT_MS = 2000;
 /** Restricted descriptors kept open; the least recently used beyond this is closed. */
 const MAX_DOMAIN_DEVICES = 16;
@@ -46,17 +59,27 @@ export class PrivcmdFrameSource implements FrameSource {
   /** Kernels before Linux 4.11 have no IOCTL_PRIVCMD_RESTRICT: then the main descriptor maps. */
   private restrictWorks = true;
   private own: Promise<number | null> | undefined;
+  private readonly domainInfo: DomainInfoReader;
+  private readonly facts = new Map<number, DomainFacts>();
+  private readonly sizes = new Map<number, DomainSizes>();
+  /** With onlyDomain, after open: the main descriptor may not make hypercalls any more. */
+  private mainRestricted = false;
 
-  private constructor(private readonly device: PrivcmdDevice, private readonly options: PrivcmdSourceOptions) {}
+  private constructor(private readonly device: PrivcmdDevice, private readonly options: PrivcmdSourceOptions) {
+    this.domainInfo = new DomainInfoReader((op) => device.domctl(op));
+  }
 
   /** Opens the device; a missing device or a refused open is a SyscallError naming the path. */
   static async open(options: PrivcmdSourceOptions): Promise<PrivcmdFrameSource> {
     const source = new PrivcmdFrameSource(PrivcmdDevice.open(options.syscalls, options.devicePath ?? PRIVCMD_PATH), options);
     if (options.onlyDomain !== undefined) {
       try {
-        // sizes first: a restricted descriptor may not make hypercalls any more
+        // hypercalls first: a restricted descriptor may not make them any more
         await source.frameCount(options.onlyDomain);
+        source.askSizes(options.onlyDomain);
+        source.askFacts(options.onlyDomain);
         source.device.restrict(options.onlyDomain);
+        source.mainRestricted = true;
       } catch (e) {
         source.device.close();
         throw e;
@@ -80,10 +103,27 @@ export class PrivcmdFrameSource implements FrameSource {
     for (const d of this.domainDevices.values()) d.forceAbi(abi);
   }
 
+  /** Names from the lister; sizes and types from the hypervisor, for every domain (Domain-0 too). */
   async listDomains(): Promise<DomainInfo[]> {
     const listed = await this.options.listDomains();
     const only = this.options.onlyDomain;
-    return listed.filter((d) => only === undefined || d.id === only).map((d) => ({ ...d, frames: this.knownOrAskedFrameCount(d.id) }));
+    return listed.filter((d) => only === undefined || d.id === only).map((d) => {
+      const facts = this.askFacts(d.id);
+      return {
+        ...d,
+        frames: this.knownOrAskedFrameCount(d.id),
+        ...this.askSizes(d.id),
+        type: facts.info?.type ?? null,
+        ...(facts.error ? { typeError: facts.error } : {}),
+      };
+    });
+  }
+
+  /** PV, PVH or HVM, as XEN_DOMCTL_getdomaininfo says; null with the reason when it would not. */
+  async guestType(domain: number): Promise<{ type: GuestType | null; why?: string }> {
+    this.checkAllowed(domain);
+    const facts = this.facts.get(domain) ?? this.askFacts(domain);
+    return { type: facts.info?.type ?? null, why: facts.error };
   }
 
   async frameCount(domain: number): Promise<number> {
@@ -166,6 +206,36 @@ export class PrivcmdFrameSource implements FrameSource {
       this.domainDevices.delete(oldest);
     }
     return d;
+  }
+
+  /** XENMEM_current_reservation and _maximum_reservation: a stable ABI, unlike the domctl. */
+  private askSizes(domain: number): DomainSizes {
+    const known = this.sizes.get(domain);
+    if (this.mainRestricted) return known ?? { currentPages: null, maxPages: null };
+    const ask = (query: () => number) => {
+      try {
+        return query();
+      } catch {
+        return null; // the hypervisor would not say (domain gone meanwhile)
+      }
+    };
+    const sizes = { currentPages: ask(() => this.device.currentReservation(domain)), maxPages: ask(() => this.device.maximumReservation(domain)) };
+    this.sizes.set(domain, sizes);
+    return sizes;
+  }
+
+  private askFacts(domain: number): DomainFacts {
+    if (this.mainRestricted) return this.facts.get(domain) ?? { info: null };
+    let facts: DomainFacts;
+    try {
+      facts = { info: this.domainInfo.read(domain) };
+    } catch (e) {
+      if (e instanceof UnknownDomainError) facts = { info: null };
+      else if (e instanceof DomctlVersionError) facts = { info: null, error: e.message };
+      else facts = { info: null, error: `XEN_DOMCTL_getdomaininfo of domain ${domain}: ${(e as Error).message}` };
+    }
+    this.facts.set(domain, facts);
+    return facts;
   }
 
   private knownOrAskedFrameCount(domain: number): number | null {

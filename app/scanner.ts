@@ -134,6 +134,15 @@ export async function runScan(source: FrameSource, plan: ScanPlan, emit: (chunk:
  * specify itself as foreign domain").
  */
 export async function diagnoseBatch(source: FrameSource, domain: number, first: number, codes: Uint8Array): Promise<string | null> {
+  if (isEveryFrame(codes, constants.errno.EPERM, constants.errno.EBUSY)) {
+    // what a PV guest's pfns answer when sent untranslated, as they are when its type is unknown
+    const { type, why } = source.guestType ? await source.guestType(domain).catch(() => ({ type: null, why: undefined })) : { type: null };
+    if (type === null && why) {
+      return `every frame of domain ${domain} from ${hex(first)} answered EPERM or EBUSY, as a PV guest's do when its pfns are not ` +
+        `translated to machine frames: ${why}`;
+    }
+    return null;
+  }
   if (!isEveryFrame(codes, constants.errno.ESRCH)) return null;
   const own = source.ownDomain ? await source.ownDomain().catch(() => null) : null;
   if (own === domain) {
@@ -142,8 +151,8 @@ export async function diagnoseBatch(source: FrameSource, domain: number, first: 
   return `domain ${domain} no longer exists (every frame from ${hex(first)} answered ESRCH)`;
 }
 
-function isEveryFrame(codes: Uint8Array, code: number): boolean {
-  for (let i = 0; i < codes.length; i++) if (codes[i] !== code) return false;
+function isEveryFrame(codes: Uint8Array, code: number, orCode = code): boolean {
+  for (let i = 0; i < codes.length; i++) if (codes[i] !== code && codes[i] !== orCode) return false;
   return codes.length > 0;
 }
 

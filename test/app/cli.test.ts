@@ -28,12 +28,37 @@ function oneErrorLine(err: string): string {
 test('domains: a table, and --json', () => {
   const table = framescope('--backend', 'sim', 'domains');
   assert.equal(table.code, 0, table.err);
-  assert.match(table.out, /^ID\s+NAME\s+MEMORY\s+MAX\s+FRAMES/);
-  assert.match(table.out, /web-01\s+2\.0 GiB/);
-  const json = framescope('--backend', 'sim', 'domains', '--json');
+  assert.match(table.out, /^ID\s+NAME\s+TYPE\s+MEMORY\s+MAX\s+FRAMES$/m);
+  // sizes from XENMEM_current_reservation / _maximum_reservation: xenstore has none for Domain-0
+  assert.match(table.out, /^ 0\s+Domain-0\s+PV\s+1\.0 GiB\s+1\.0 GiB\s+0x50000$/m);
+  assert.match(table.out, /^ 2\s+pvh-ballooned\s+PVH\s+\d+ MiB\s+128 MiB\s+0x100000$/m);
+  assert.match(table.out, /^ 3\s+web-01\s+HVM\s+1\.\d GiB\s+2\.0 GiB/m);
+  const json = framescope('--backend', 'sim', '--sim-clock', 'stepped', 'domains', '--json');
   const domains = JSON.parse(json.out);
   assert.equal(domains.length, 6);
-  assert.deepEqual(domains[1], { id: 1, name: 'hvm-firmware', memoryKiB: 65536, maxMemoryKiB: 65536, frames: 0x100000 });
+  assert.deepEqual(domains[0], { id: 0, name: 'Domain-0', memoryKiB: null, maxMemoryKiB: null, frames: 0x50000, currentPages: 0x40000, maxPages: 0x40000, type: 'pv' });
+  const { currentPages, ...rest } = domains[1];
+  assert.deepEqual(rest, { id: 1, name: 'hvm-firmware', memoryKiB: 65536, maxMemoryKiB: 65536, frames: 0x100000, maxPages: 16384, type: 'hvm' });
+  assert.ok(currentPages > 0 && currentPages < 16384, `${currentPages} pages: some are paged out`);
+});
+
+test('a hypervisor whose domctl version framescope does not know: types unknown, said once; PV frames explained', () => {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fs-cli-domctl-')), 'host.json');
+  fs.writeFileSync(file, JSON.stringify({
+    clock: 'stepped',
+    knobs: { domctlVersion: 0x30 },
+    domains: [
+      { id: 0, name: 'Domain-0', type: 'pv', frames: 0x1000 },
+      { id: 3, name: 'pv-untranslated', type: 'pv', frames: 0x1000, layout: [{ first: 0, last: '0xff', kind: 'eperm' }, { first: '0x100', last: '0xfff', kind: 'ebusy' }] },
+    ],
+  }));
+  const r = framescope('--sim-config', file, 'domains');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^ 3\s+pv-untranslated\s+-\s+16 MiB\s+16 MiB\s+0x1000$/m);
+  assert.match(oneErrorLine(r.err), /^framescope: note: type unknown: XEN_DOMCTL_getdomaininfo answered EACCES at every interface version framescope knows \(0x12-0x18, Xen 4\.14-4\.22\)/);
+  const scan = framescope('--sim-config', file, 'scan', '--domain', '3');
+  assert.equal(scan.code, 1);
+  assert.match(oneErrorLine(scan.err), /^framescope: every frame of domain 3 from 0x0 answered EPERM or EBUSY, as a PV guest's do when its pfns are not translated to machine frames: XEN_DOMCTL_getdomaininfo answered EACCES/);
 });
 
 test('without /dev/xen/privcmd the CLI says it uses the simulated host', () => {
