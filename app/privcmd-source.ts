@@ -8,7 +8,7 @@
  * domain through it; the unrestricted descriptor only asks for sizes. With `onlyDomain`, the
  * whole source serves one domain and even that descriptor is restricted.
  */
-import { PrivcmdDevice, PRIVCMD_PATH } from '../native/privcmd-device';
+import { alignedBuffer, BatchResult, MapBatchOptions, PrivcmdDevice, PRIVCMD_PATH } from '../native/privcmd-device';
 import { errno, SyscallError, Syscalls } from '../native/syscalls';
 import type { DomainInfo, GuestType, PrivcmdAbiName } from './api';
 import {
@@ -18,7 +18,9 @@ import {
   SourceDescription,
   UnknownDomainError,
 } from './frame-source';
+import { CODE_NO_MFN } from './frame-status';
 import { hex } from './numbers';
+import { NO_MFN, P2mError, PvP2m } from './pv-p2m';
 import { DomainInfoReader, DomctlVersionError, XenDomainInfo } from './xen-domctl';
 
 /** What the lister knows of a domain before the hypervisor is asked for its size. */
@@ -48,6 +50,7 @@ interface DomainSizes {
 }
 
 export const DEFAULT_RETRY_TIMEOUT_MS = 2000;
+const PAGE_SIZE = 4096;
 /** Restricted descriptors kept open; the least recently used beyond this is closed. */
 const MAX_DOMAIN_DEVICES = 16;
 
@@ -62,6 +65,8 @@ export class PrivcmdFrameSource implements FrameSource {
   private readonly domainInfo: DomainInfoReader;
   private readonly facts = new Map<number, DomainFacts>();
   private readonly sizes = new Map<number, DomainSizes>();
+  /** The p2m of each PV guest mapped so far. */
+  private readonly p2ms = new Map<number, PvP2m>();
   /** With onlyDomain, after open: the main descriptor may not make hypercalls any more. */
   private mainRestricted = false;
 
@@ -130,25 +135,34 @@ export class PrivcmdFrameSource implements FrameSource {
     this.checkAllowed(domain);
     const known = this.options.onlyDomain === domain ? this.frameCounts.get(domain) : undefined;
     if (known !== undefined) return known;
+    let frames: number;
     try {
-      const frames = this.device.maximumGpfn(domain) + 1;
-      this.frameCounts.set(domain, frames);
-      return frames;
+      frames = this.device.maximumGpfn(domain) + 1;
     } catch (e) {
       if (e instanceof SyscallError && e.errno === errno.ESRCH) throw new UnknownDomainError(domain);
       throw e;
     }
+    this.frameCounts.set(domain, frames);
+    return frames;
   }
 
+  /**
+   * Frames by gfn; a PV guest's by pfn, translated through its p2m to the machine frames
+   * privcmd wants, a pfn whose entry names none answering CODE_NO_MFN without being sent.
+   */
   async mapFrames(domain: number, first: number, count: number, options: MapFramesOptions): Promise<MappedFrames> {
     await this.checkRange(domain, first, count);
-    const result = await this.deviceFor(domain).mapBatch(domain, gfnArray(first, count), {
+    const batch = {
       paged: options.mode === 'retry'
-        ? { mode: 'retry', timeoutMs: options.retryTimeoutMs ?? DEFAULT_RETRY_TIMEOUT_MS }
-        : { mode: 'observe' },
+        ? { mode: 'retry' as const, timeoutMs: options.retryTimeoutMs ?? DEFAULT_RETRY_TIMEOUT_MS }
+        : { mode: 'observe' as const },
       copy: options.copy,
       signal: options.signal,
-    });
+    };
+    const p2m = await this.p2mFor(domain);
+    const result = p2m
+      ? await this.mapThroughP2m(domain, p2m, first, count, batch)
+      : await this.deviceFor(domain).mapBatch(domain, gfnArray(first, count), batch);
     this.lastAbi = result.abi;
     return {
       codes: result.codes,
@@ -158,6 +172,53 @@ export class PrivcmdFrameSource implements FrameSource {
       recovered: result.recovered,
       retryTimedOut: result.retryTimedOut,
     };
+  }
+
+  /** A PV guest's p2m reader; null for HVM and PVH guests, and for the domain framescope runs in. */
+  private async p2mFor(domain: number): Promise<PvP2m | null> {
+    const facts = this.facts.get(domain) ?? this.askFacts(domain);
+    if (facts.info?.type !== 'pv' || (await this.ownDomain()) === domain) return null;
+    const known = this.p2ms.get(domain);
+    if (known && known.sharedInfoFrame === facts.info.sharedInfoFrame) return known;
+    const p2m = new PvP2m(domain, {
+      // read-only: Xen refuses writable mappings of the page tables the list is reached through
+      read: async (mfns) => {
+        const r = await this.deviceFor(domain).mapBatch(domain, frameArray(mfns), { copy: true, readOnly: true });
+        return { codes: r.codes, contents: r.contents! };
+      },
+    }, facts.info.sharedInfoFrame, await this.frameCount(domain));
+    this.p2ms.set(domain, p2m);
+    return p2m;
+  }
+
+  private async mapThroughP2m(domain: number, p2m: PvP2m, first: number, count: number,
+    batch: MapBatchOptions): Promise<BatchResult> {
+    let mfns: Float64Array;
+    try {
+      mfns = await p2m.translate(first, count);
+    } catch (e) {
+      // the domain may have been replaced by another of the same id: ask again once
+      if (!(e instanceof P2mError) || this.mainRestricted) throw e;
+      this.facts.delete(domain);
+      const again = await this.p2mFor(domain);
+      if (!again || again === p2m) throw e;
+      return this.mapThroughP2m(domain, again, first, count, batch);
+    }
+    const sent: number[] = [];
+    for (let i = 0; i < count; i++) if (mfns[i] !== NO_MFN) sent.push(i);
+    const codes = new Uint8Array(count).fill(CODE_NO_MFN);
+    const contents = batch.copy ? alignedBuffer(count * PAGE_SIZE) : undefined;
+    if (sent.length === 0) return { codes, contents, abi: this.lastAbi ?? 'v2', retried: 0, recovered: 0, retryTimedOut: false };
+    const r = await this.deviceFor(domain).mapBatch(domain, frameArray(sent.map((i) => mfns[i])), { ...batch, readOnly: true });
+    // runs of pfns sent one after another come back one after another: copy them as runs
+    for (let k = 0; k < sent.length;) {
+      let end = k + 1;
+      while (end < sent.length && sent[end] === sent[end - 1] + 1) end++;
+      codes.set(r.codes.subarray(k, end), sent[k]);
+      if (contents && r.contents) r.contents.copy(contents, sent[k] * PAGE_SIZE, k * PAGE_SIZE, end * PAGE_SIZE);
+      k = end;
+    }
+    return { ...r, codes, contents };
   }
 
   /** Asked once: the domain a process runs in does not change. */
@@ -277,4 +338,15 @@ export function gfnArray(first: number, count: number): BigUint64Array {
     words[2 * i + 1] = Math.floor(g / 0x100000000);
   }
   return gfns;
+}
+
+/** Frame numbers as the ioctl takes them, written as 32-bit halves. */
+function frameArray(frames: ArrayLike<number>): BigUint64Array {
+  const out = new BigUint64Array(frames.length);
+  const words = new Uint32Array(out.buffer);
+  for (let i = 0; i < frames.length; i++) {
+    words[2 * i] = frames[i] >>> 0;
+    words[2 * i + 1] = Math.floor(frames[i] / 0x100000000);
+  }
+  return out;
 }

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { z } from 'zod';
 
-import { DomainType, Emulator, FrameKind } from '../native/emulator';
+import { DomainType, Emulator, FrameKind, P2mForm, P2mHostile } from '../native/emulator';
 
 /** Ids from Xen's DOMID_FIRST_RESERVED (0x7ff0) on name special domains, never guests. */
 export const SIM_DOMID_MAX = 0x7fef;
@@ -32,6 +32,18 @@ const FRAME_KINDS: Record<SimLayoutKind, FrameKind> = {
 };
 
 const DOMAIN_TYPES = { hvm: DomainType.Hvm, pvh: DomainType.Pvh, pv: DomainType.Pv } as const;
+
+const P2M_FORMS = { none: P2mForm.None, list: P2mForm.List, tree: P2mForm.Tree, both: P2mForm.Both } as const;
+const P2M_HOSTILE = {
+  loop: P2mHostile.Loop,
+  'out-of-range': P2mHostile.OutOfRange,
+  'bad-table': P2mHostile.BadTable,
+  'bad-vaddr': P2mHostile.BadVaddr,
+  'in-progress': P2mHostile.InProgress,
+  huge: P2mHostile.Huge,
+} as const;
+/** sim_pv.c keeps a PV guest's p2m below this many pfns (64 GiB). */
+export const SIM_PV_FRAMES_MAX = 2 ** 24;
 
 const PLANT_ENCODINGS = ['text', 'utf16', 'hex'] as const;
 
@@ -158,10 +170,22 @@ const domainSchema = z
     layout: z.array(layoutEntrySchema).default(() => []),
     paging: pagingSchema.optional(),
     plants: z.array(plantSchema).default(() => []),
+    p2m: z
+      .object({
+        form: z.enum(Object.keys(P2M_FORMS) as [keyof typeof P2M_FORMS]).default('list'),
+        hostile: z.enum(Object.keys(P2M_HOSTILE) as [keyof typeof P2M_HOSTILE]).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((domain, ctx) => {
     const lastFrame = domain.frames - 1;
+    if (domain.p2m && domain.type !== 'pv') {
+      ctx.addIssue({ code: 'custom', path: ['p2m'], message: `a p2m is what a PV guest publishes: this domain is ${domain.type}` });
+    } else if (domain.p2m && domain.p2m.form !== 'none' && domain.frames > SIM_PV_FRAMES_MAX) {
+      ctx.addIssue({ code: 'custom', path: ['frames'], message: `${hex(domain.frames)} is more than the ${hex(SIM_PV_FRAMES_MAX)} frames a simulated PV guest with a p2m may have` });
+    }
     domain.layout.forEach((range, i) => {
       if (range.first > range.last) {
         ctx.addIssue({ code: 'custom', path: ['layout', i, 'first'], message: `${hex(range.first)} is after last ${hex(range.last)}` });
@@ -337,6 +361,7 @@ export function applySimHostConfig(emu: Emulator, config: SimHostConfig): void {
     for (const range of domain.layout) emu.setRange(domain.id, range.first, range.last, FRAME_KINDS[range.kind]);
     // after the layout: the initial paged fraction is of the RAM the layout leaves
     if (domain.paging) emu.setPaging(domain.id, domain.paging);
+    if (domain.p2m) emu.setP2m(domain.id, P2M_FORMS[domain.p2m.form], domain.p2m.hostile ? P2M_HOSTILE[domain.p2m.hostile] : P2mHostile.Sound);
     for (const plant of domain.plants) emu.plant(domain.id, plant.gfn, plant.offset, plantBytes(plant));
   }
 }

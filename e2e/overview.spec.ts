@@ -112,6 +112,22 @@ test.describe('refused frames', () => {
   });
 });
 
+test('a PV guest through its p2m: mapped where it has machine frames, the NO_MFN colour where its p2m has none', async ({ app }) => {
+  await scanDomain(app, 6); // pv-guest: ballooned at 0x3000-0x30ff, 0x4801, 0x7a00-0x7bff and from 0xa000
+  for (const [gfn, code] of [[0x1234, 0], [0x2000, 0], [0x3080, 251], [0x7b00, 251], [0xc000, 251]] as const) {
+    expect(await app.evaluate((g) => window.__framescope!.frameCode(g), gfn), `code at 0x${gfn.toString(16)}`).toBe(code);
+    const p = await app.evaluate((g) => window.__framescope!.frameToClientPoint(g), gfn); // brings the frame into view
+    const box = (await app.getByTestId('grid-viewport').boundingBox())!;
+    const px = await gridPixels(app);
+    const seen = px.at(Math.round(p!.x - box.x), Math.round(p!.y - box.y));
+    expect(near(seen, hexRgb(codeColor(code)), 12), `0x${gfn.toString(16)}: ${seen}`).toBe(true);
+  }
+  expect(near(hexRgb(codeColor(251)), hexRgb(codeColor(22)), 40), 'NO_MFN is not the grey of EINVAL').toBe(false);
+  const chip = app.getByTestId('errno-chip').filter({ hasText: 'NO_MFN' });
+  await expect(chip).toHaveAttribute('data-count', String(0x100 + 1 + 0x200 + 0x6000));
+  await app.screenshot({ path: path.join(ARTIFACTS, 'overview-pv-guest.png') });
+});
+
 test('an errno chip highlights its frames, dims the rest, and next / previous step through them', async ({ app }) => {
   await scanDomain(app, 4); // db-02: 64 shared pages that answer ENOMEM at 0x150000
   const chip = app.getByTestId('errno-chip').filter({ hasText: 'ENOMEM' });

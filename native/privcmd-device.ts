@@ -204,10 +204,16 @@ export class PrivcmdDevice {
   private memoryOp(cmd: number, name: string, domid: number): number {
     const page = this.hypercallBuffer();
     this.sys.memcpy(page, Uint16Array.of(domid), 2); // struct xen_memory_domain { domid_t domid; }
+    // The kernel passes the hypercall's long through ioctl(2), whose int keeps its low 32 bits:
+    // an answer of 2^31 or more comes back negative with errno untouched.
+    this.sys.setErrno(0);
     const ret = this.sys.ioctlHypercall(this.fd, IOCTL_PRIVCMD_HYPERCALL, {
       op: BigInt(__HYPERVISOR_memory_op),
       arg: [BigInt(cmd), page, 0n, 0n, 0n],
     });
+    if (ret < 0 && this.sys.errno() === 0) {
+      throw new HypercallRangeError(`${name} (domain ${domid}) answered 2^31 or more, more than the ioctl can carry`);
+    }
     if (ret < 0) throw new SyscallError(name, this.sys.errno(), `domain ${domid}`);
     return ret;
   }
@@ -470,6 +476,14 @@ export class PrivcmdDevice {
       if (contents && sub.contents) sub.contents.copy(contents, i * PAGE_SIZE, k * PAGE_SIZE, (k + 1) * PAGE_SIZE);
     });
     return { ...result, retried: sub.retried, recovered: sub.recovered, retryTimedOut: sub.retryTimedOut };
+  }
+}
+
+/** A hypercall answered a number the ioctl's int return value cannot hold. */
+export class HypercallRangeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HypercallRangeError';
   }
 }
 

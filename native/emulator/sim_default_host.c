@@ -115,5 +115,17 @@ int sim_host_load_default(uint64_t seed)
 
     hvm_guest(5, "bigmem-64g", 0xf0000, 0xf10000);      /* 64 GiB: 16.8 M frames */
     sim_domain_set_paging(5, 500, 400, 12, 50, 0.02, 0.1, 64);
+
+    /* A PV guest of 256 MiB ballooned down: privcmd takes its machine frames, which framescope
+     * finds through the p2m it publishes as current Linux does (the virtually mapped list).
+     * Where the balloon took pages the p2m has invalid entries, and over 0x7a00-0x7bff and
+     * past 0xa000 whole p2m pages of them (the shared "missing" page). */
+    sim_domain_add(6, "pv-guest", SIM_PV, 0x10000, MIB(160), MIB(256));
+    sim_domain_set_range(6, 0x3000, 0x30ff, SIM_BALLOONED);
+    sim_domain_set_range(6, 0x4801, 0x4801, SIM_BALLOONED);
+    sim_domain_set_range(6, 0x7a00, 0x7bff, SIM_BALLOONED);
+    sim_domain_set_range(6, 0xa000, 0xffff, SIM_BALLOONED);
+    sim_domain_set_p2m(6, SIM_P2M_LIST, SIM_P2M_SOUND);
+    plant(6, 0x1234, 0x100, "FRAMESCOPE-MARKER pv-guest pfn 0x1234");
     return 0;
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 
 import { FrameTally } from '../../app/frame-status';
-import { encodeSnapshot } from '../../app/snapshot';
+import { decodeSnapshot, encodeSnapshot } from '../../app/snapshot';
 import { servedUrl } from '../fakes/served-url';
 const CLI = path.join(__dirname, '../../app/cli.js');
 const EXAMPLE = path.join(__dirname, '../../../examples/sim-host.json');
@@ -35,7 +35,7 @@ test('domains: a table, and --json', () => {
   assert.match(table.out, /^ 3\s+web-01\s+HVM\s+1\.\d GiB\s+2\.0 GiB/m);
   const json = framescope('--backend', 'sim', '--sim-clock', 'stepped', 'domains', '--json');
   const domains = JSON.parse(json.out);
-  assert.equal(domains.length, 6);
+  assert.equal(domains.length, 7);
   assert.deepEqual(domains[0], { id: 0, name: 'Domain-0', memoryKiB: null, maxMemoryKiB: null, frames: 0x50000, currentPages: 0x40000, maxPages: 0x40000, type: 'pv' });
   const { currentPages, ...rest } = domains[1];
   assert.deepEqual(rest, { id: 1, name: 'hvm-firmware', memoryKiB: 65536, maxMemoryKiB: 65536, frames: 0x100000, maxPages: 16384, type: 'hvm' });
@@ -156,6 +156,27 @@ test('bad input: one clear line on stderr and a non-zero exit', () => {
     assert.equal(r.code, code, `${args.join(' ')}: ${r.err}`);
     assert.match(oneErrorLine(r.err), message, args.join(' '));
   }
+});
+
+test('a PV guest, by pfn through its p2m: NO_MFN where ballooned, the marker found and read, a snapshot that keeps both', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fs-cli-pv-'));
+  const snap = path.join(dir, 'pv.fsnap');
+  const r = framescope('--sim-clock', 'stepped', 'scan', '--domain', 'pv-guest', '--json', '--out', snap);
+  assert.equal(r.code, 0, r.err);
+  const s = JSON.parse(r.out);
+  // ballooned: 0x3000-0x30ff, 0x4801, 0x7a00-0x7bff and everything from 0xa000
+  const noMfn = 0x100 + 1 + 0x200 + 0x6000;
+  assert.deepEqual(s.errnos, { NO_MFN: noMfn });
+  assert.deepEqual(s.counts, { mapped: 0x10000 - noMfn, paged: 0, invalid: noMfn });
+  const { codes } = decodeSnapshot(fs.readFileSync(snap));
+  assert.deepEqual([codes[0x2fff], codes[0x3000], codes[0x4801], codes[0x7b00], codes[0x9fff], codes[0xa000]], [0, 251, 251, 251, 0, 251]);
+  const found = JSON.parse(framescope('search', '--domain', 'pv-guest', '--string', 'FRAMESCOPE-MARKER pv-guest', '--json').out);
+  assert.deepEqual(found.matches.map((m: { gfn: number; offset: number }) => [m.gfn, m.offset]), [[0x1234, 0x100]]);
+  const read = framescope('read', '--domain', 'pv-guest', '--gfn', '0x1234');
+  assert.match(read.out.split('\n')[16], /^01234100  46 52 41 4d 45 53 43 4f  50 45 2d 4d 41 52 4b 45  \|FRAMESCOPE-MARKE\|$/);
+  const hole = framescope('read', '--domain', 'pv-guest', '--gfn', '0xa000');
+  assert.equal(hole.code, 1);
+  assert.match(oneErrorLine(hole.err), /gfn 0xa000 of domain 6 did not map: NO_MFN: no machine frame \(p2m entry invalid\)$/);
 });
 
 test('--help and --version', () => {
