@@ -26,6 +26,9 @@ export interface HostInfo {
   codeNames: Record<number, string>;
 }
 
+/** How a guest is virtualised: its frames reach privcmd as machine frames (PV) or as gfns. */
+export type GuestType = 'pv' | 'pvh' | 'hvm';
+
 export interface DomainInfo {
   id: number;
   name: string;
@@ -35,6 +38,14 @@ export interface DomainInfo {
   maxMemoryKiB: number | null;
   /** Highest gfn + 1 (XENMEM_maximum_gpfn), null when the hypervisor would not say. */
   frames: number | null;
+  /** Pages the domain holds now (XENMEM_current_reservation), null when the hypervisor would not say. */
+  currentPages?: number | null;
+  /** Pages it may hold (XENMEM_maximum_reservation), null when the hypervisor would not say. */
+  maxPages?: number | null;
+  /** PV, PVH or HVM (XEN_DOMCTL_getdomaininfo), null when the hypervisor would not say. */
+  type?: GuestType | null;
+  /** Why `type` is null, when framescope knows (no domctl interface version matched). */
+  typeError?: string;
 }
 
 export interface ScanRequest {

@@ -12,7 +12,7 @@ import type { FrameSource } from './frame-source';
 import { ListedDomain, PrivcmdFrameSource } from './privcmd-source';
 import { DEFAULT_SOCKET_PATH } from './socket-path';
 import { applySimHostConfig, loadSimHostConfigFile } from './sim-config';
-import { connectXenstore, listXenstoreDomains } from './xenstore';
+import { connectXenstore, listXenstoreDomains, readOwnDomid, XenstoreClient } from './xenstore';
 
 export type BackendChoice = 'auto' | 'xen' | 'sim';
 
@@ -59,15 +59,18 @@ async function openXen(options: BackendOptions): Promise<FrameSource> {
     devicePath,
     onlyDomain: options.onlyDomain,
     description: { backend: 'xen', simulated: false, description: devicePath },
-    listDomains: async () => {
-      const client = await connectXenstore();
-      try {
-        return await listXenstoreDomains(client);
-      } finally {
-        client.close();
-      }
-    },
+    listDomains: () => withXenstore(listXenstoreDomains),
+    ownDomain: () => withXenstore(readOwnDomid),
   }));
+}
+
+async function withXenstore<T>(body: (client: XenstoreClient) => Promise<T>): Promise<T> {
+  const client = await connectXenstore();
+  try {
+    return await body(client);
+  } finally {
+    client.close();
+  }
 }
 
 function openSim(options: BackendOptions): Promise<FrameSource> {
@@ -85,13 +88,18 @@ function openSim(options: BackendOptions): Promise<FrameSource> {
     syscalls: emu.syscalls,
     onlyDomain: options.onlyDomain,
     description: { backend: 'sim', simulated: true, description: `simulated Xen host (privcmd emulator, ${what})` },
+    // what xenstore would say: a dom0's node has only name and domid, no memory keys
     listDomains: async (): Promise<ListedDomain[]> =>
       emu.domains().map((d) => ({
         id: d.domid,
         name: d.name,
-        memoryKiB: d.targetKiB,
-        maxMemoryKiB: d.staticMaxKiB,
+        memoryKiB: d.domid === 0 ? null : d.targetKiB,
+        maxMemoryKiB: d.domid === 0 ? null : d.staticMaxKiB,
       })),
+    ownDomain: async () => {
+      const self = emu.knob('self_domid');
+      return self < 0 ? null : self;
+    },
   }));
 }
 

@@ -191,6 +191,13 @@ function table(rows: string[][], alignRight: boolean[]): string {
   return rows.map((r) => r.map((cell, c) => (alignRight[c] ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd()).join('\n') + '\n';
 }
 
+const KIB_PER_PAGE = 4;
+
+/** The hypervisor's count (XENMEM_*_reservation) when it gave one, else xenstore's. */
+function sizeKiB(pages: number | null | undefined, xenstoreKiB: number | null): number | null {
+  return pages === null || pages === undefined ? xenstoreKiB : pages * KIB_PER_PAGE;
+}
+
 async function commandDomains(args: string[], options: BackendOptions, io: Io): Promise<number> {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean' } }, strict: true });
   return withInspector(options, io, async (inspector) => {
@@ -198,12 +205,14 @@ async function commandDomains(args: string[], options: BackendOptions, io: Io): 
     if (values.json) {
       io.out(JSON.stringify(domains, null, 2) + '\n');
     } else {
-      const rows = [['ID', 'NAME', 'MEMORY', 'MAX', 'FRAMES']];
+      const rows = [['ID', 'NAME', 'TYPE', 'MEMORY', 'MAX', 'FRAMES']];
       for (const d of domains) {
-        rows.push([String(d.id), d.name, formatKiB(d.memoryKiB), formatKiB(d.maxMemoryKiB), d.frames === null ? '-' : `0x${d.frames.toString(16)}`]);
+        rows.push([String(d.id), d.name, d.type ? d.type.toUpperCase() : '-', formatKiB(sizeKiB(d.currentPages, d.memoryKiB)),
+          formatKiB(sizeKiB(d.maxPages, d.maxMemoryKiB)), d.frames === null ? '-' : `0x${d.frames.toString(16)}`]);
       }
-      io.out(table(rows, [true, false, true, true, true]));
+      io.out(table(rows, [true, false, false, true, true, true]));
     }
+    for (const why of new Set(domains.map((d) => d.typeError).filter((w) => w))) io.err(`framescope: note: type unknown: ${why}\n`);
     return 0;
   });
 }

@@ -2,7 +2,7 @@
  * Where frames come from: the privcmd device (real or emulated) or, later, a dump file. The
  * scanner and the inspector service work on this interface only.
  */
-import type { Backend, DomainInfo, PrivcmdAbiName, ScanMode } from './api';
+import type { Backend, DomainInfo, GuestType, PrivcmdAbiName, ScanMode } from './api';
 
 export interface MapFramesOptions {
   mode: ScanMode;
@@ -39,6 +39,13 @@ export interface FrameSource {
   frameCount(domain: number): Promise<number>;
   /** Frames [first, first + count) of the domain, in one batch. */
   mapFrames(domain: number, first: number, count: number, options: MapFramesOptions): Promise<MappedFrames>;
+  /**
+   * The domain framescope runs in (a dom0: 0), null when unknown or when there is none (a
+   * dump). Xen refuses to map a domain's own frames through privcmd: every one answers ESRCH.
+   */
+  ownDomain?(): Promise<number | null>;
+  /** PV, PVH or HVM; null, with why when known, when the hypervisor would not say. */
+  guestType?(domain: number): Promise<{ type: GuestType | null; why?: string }>;
   close(): Promise<void>;
 }
 

@@ -16,6 +16,8 @@ export const CODE_V1_NO_ERRNO = FRAME_V1_NO_ERRNO;
 export const CODE_V1_UNADDRESSABLE = FRAME_V1_UNADDRESSABLE;
 /** Absent from a dump file: the dump does not hold the frame. */
 export const CODE_NOT_IN_DUMP = 252;
+/** A PV guest's pfn whose p2m entry names no machine frame (ballooned out, identity, foreign): never sent. */
+export const CODE_NO_MFN = 251;
 
 /**
  * The most frames a file may describe (a snapshot's frames, a dump's highest gfn + 1): 2^30,
@@ -39,12 +41,14 @@ const OWN_CODE_NAMES: Record<number, string> = {
   [CODE_V1_NO_ERRNO]: 'V1_NO_ERRNO',
   [CODE_V1_UNADDRESSABLE]: 'V1_GFN_TOO_HIGH',
   [CODE_NOT_IN_DUMP]: 'NOT_IN_DUMP',
+  [CODE_NO_MFN]: 'NO_MFN',
 };
 
 export const OWN_CODE_DESCRIPTIONS: Record<string, string> = {
   V1_NO_ERRNO: 'the V1 ioctl reports that the frame failed, not why',
   V1_GFN_TOO_HIGH: 'V1 cannot carry frame numbers at or above 2^28; the frame was not asked for',
   NOT_IN_DUMP: 'the dump file does not hold this frame',
+  NO_MFN: 'no machine frame (p2m entry invalid)',
 };
 
 /** "OK", an errno name ("ENOENT"), or one of framescope's own names. */

@@ -93,9 +93,9 @@ export async function runScan(source: FrameSource, plan: ScanPlan, emit: (chunk:
       error = `scan stopped at gfn ${hex(gfn)}: ${(e as Error).message}`;
       break;
     }
-    // Xen answers ESRCH in every slot only when the domain does not exist (any more).
-    if (isEveryFrame(codes, constants.errno.ESRCH)) {
-      error = `domain ${plan.domain} no longer exists (every frame from ${hex(gfn)} answered ESRCH)`;
+    const why = await diagnoseBatch(source, plan.domain, gfn, codes);
+    if (why) {
+      error = why;
       break;
     }
     chunk.set(codes, chunkFill);
@@ -128,8 +128,32 @@ export async function runScan(source: FrameSource, plan: ScanPlan, emit: (chunk:
   };
 }
 
-function isEveryFrame(codes: Uint8Array, code: number): boolean {
-  for (let i = 0; i < codes.length; i++) if (codes[i] !== code) return false;
+/**
+ * Why a whole batch failed alike, when that says the domain cannot be inspected at all (so
+ * going on would only repeat it): null when it does not. Xen answers ESRCH in every slot for a
+ * domain that does not exist, and for the domain the caller runs in (get_pg_owner: "Cannot
+ * specify itself as foreign domain").
+ */
+export async function diagnoseBatch(source: FrameSource, domain: number, first: number, codes: Uint8Array): Promise<string | null> {
+  if (isEveryFrame(codes, constants.errno.EPERM, constants.errno.EBUSY)) {
+    // what a PV guest's pfns answer when sent untranslated, as they are when its type is unknown
+    const { type, why } = source.guestType ? await source.guestType(domain).catch(() => ({ type: null, why: undefined })) : { type: null };
+    if (type === null && why) {
+      return `every frame of domain ${domain} from ${hex(first)} answered EPERM or EBUSY, as a PV guest's do when its pfns are not ` +
+        `translated to machine frames: ${why}`;
+    }
+    return null;
+  }
+  if (!isEveryFrame(codes, constants.errno.ESRCH)) return null;
+  const own = source.ownDomain ? await source.ownDomain().catch(() => null) : null;
+  if (own === domain) {
+    return `domain ${domain} is the domain framescope runs in: Xen refuses to map a domain's own frames through privcmd (ESRCH)`;
+  }
+  return `domain ${domain} no longer exists (every frame from ${hex(first)} answered ESRCH)`;
+}
+
+function isEveryFrame(codes: Uint8Array, code: number, orCode = code): boolean {
+  for (let i = 0; i < codes.length; i++) if (codes[i] !== code && codes[i] !== orCode) return false;
   return codes.length > 0;
 }
 

@@ -6,6 +6,7 @@
 import type { PrivcmdAbiName } from './api';
 import type { FrameSource } from './frame-source';
 import { CODE_MAPPED } from './frame-status';
+import { diagnoseBatch } from './scanner';
 
 const PAGE_SIZE = 4096;
 export const SEARCH_BATCH = 256; // 1 MiB of guest memory a read
@@ -145,6 +146,11 @@ export async function searchFrames(source: FrameSource, options: SearchOptions):
       contents = Buffer.from(r.contents!.buffer, r.contents!.byteOffset, r.contents!.byteLength);
     } catch (e) {
       summary.error = `search stopped at gfn 0x${gfn.toString(16)}: ${(e as Error).message}`;
+      break;
+    }
+    const why = await diagnoseBatch(source, options.domain, gfn, codes);
+    if (why) {
+      summary.error = why;
       break;
     }
     for (let i = 0; i < count;) {

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { z } from 'zod';
 
-import { DomainType, Emulator, FrameKind } from '../native/emulator';
+import { DomainType, Emulator, FrameKind, P2mForm, P2mHostile } from '../native/emulator';
 
 /** Ids from Xen's DOMID_FIRST_RESERVED (0x7ff0) on name special domains, never guests. */
 export const SIM_DOMID_MAX = 0x7fef;
@@ -44,6 +44,18 @@ const FRAME_KINDS: Record<SimLayoutKind, FrameKind> = {
 };
 
 const DOMAIN_TYPES = { hvm: DomainType.Hvm, pvh: DomainType.Pvh, pv: DomainType.Pv } as const;
+
+const P2M_FORMS = { none: P2mForm.None, list: P2mForm.List, tree: P2mForm.Tree, both: P2mForm.Both } as const;
+const P2M_HOSTILE = {
+  loop: P2mHostile.Loop,
+  'out-of-range': P2mHostile.OutOfRange,
+  'bad-table': P2mHostile.BadTable,
+  'bad-vaddr': P2mHostile.BadVaddr,
+  'in-progress': P2mHostile.InProgress,
+  huge: P2mHostile.Huge,
+} as const;
+/** sim_pv.c keeps a PV guest's p2m below this many pfns (64 GiB). */
+export const SIM_PV_FRAMES_MAX = 2 ** 24;
 
 const PLANT_ENCODINGS = ['text', 'utf16', 'hex'] as const;
 
@@ -170,10 +182,22 @@ const domainSchema = z
     layout: z.array(layoutEntrySchema).default(() => []),
     paging: pagingSchema.optional(),
     plants: z.array(plantSchema).default(() => []),
+    p2m: z
+      .object({
+        form: z.enum(Object.keys(P2M_FORMS) as [keyof typeof P2M_FORMS]).default('list'),
+        hostile: z.enum(Object.keys(P2M_HOSTILE) as [keyof typeof P2M_HOSTILE]).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((domain, ctx) => {
     const lastFrame = domain.frames - 1;
+    if (domain.p2m && domain.type !== 'pv') {
+      ctx.addIssue({ code: 'custom', path: ['p2m'], message: `a p2m is what a PV guest publishes: this domain is ${domain.type}` });
+    } else if (domain.p2m && domain.p2m.form !== 'none' && domain.frames > SIM_PV_FRAMES_MAX) {
+      ctx.addIssue({ code: 'custom', path: ['frames'], message: `${hex(domain.frames)} is more than the ${hex(SIM_PV_FRAMES_MAX)} frames a simulated PV guest with a p2m may have` });
+    }
     domain.layout.forEach((range, i) => {
       if (range.first > range.last) {
         ctx.addIssue({ code: 'custom', path: ['layout', i, 'first'], message: `${hex(range.first)} is after last ${hex(range.last)}` });
@@ -225,6 +249,10 @@ export const simHostConfigSchema = z
         enoentRule: z.enum(['block-last', 'any']).optional(),
         /** Opening /dev/xen/privcmd fails so, as for a user without access (or a host without the device). */
         openErrno: z.enum(['EACCES', 'EPERM', 'ENOENT']).optional(),
+        /** The domain framescope runs in (its frames answer ESRCH); null: none of the host's. */
+        selfDomid: z.number().int().min(0).max(SIM_DOMID_MAX).nullable().optional(),
+        /** The XEN_DOMCTL_INTERFACE_VERSION the hypervisor accepts; others answer EACCES. */
+        domctlVersion: z.number().int().min(0).max(UINT32_MAX).optional(),
       })
       .strict()
       .default(() => ({})),
@@ -350,6 +378,8 @@ function applyKnobs(emu: Emulator, knobs: SimHostConfig['knobs']): void {
   if (knobs.v1Quirk !== undefined) emu.setKnob('v1_quirk', knobs.v1Quirk ? 1 : 0);
   if (knobs.enoentRule !== undefined) emu.setKnob('enoent_rule', knobs.enoentRule === 'any' ? 1 : 0);
   if (knobs.openErrno !== undefined) emu.setKnob('open_errno', os.constants.errno[knobs.openErrno]);
+  if (knobs.selfDomid !== undefined) emu.setKnob('self_domid', knobs.selfDomid ?? -1);
+  if (knobs.domctlVersion !== undefined) emu.setKnob('domctl_version', knobs.domctlVersion);
 }
 
 /**
@@ -365,6 +395,7 @@ export function applySimHostConfig(emu: Emulator, config: SimHostConfig): void {
     for (const range of domain.layout) emu.setRange(domain.id, range.first, range.last, FRAME_KINDS[range.kind]);
     // after the layout: the initial paged fraction is of the RAM the layout leaves
     if (domain.paging) emu.setPaging(domain.id, domain.paging);
+    if (domain.p2m) emu.setP2m(domain.id, P2M_FORMS[domain.p2m.form], domain.p2m.hostile ? P2M_HOSTILE[domain.p2m.hostile] : P2mHostile.Sound);
     for (const plant of domain.plants) emu.plant(domain.id, plant.gfn, plant.offset, plantBytes(plant));
   }
 }

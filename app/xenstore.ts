@@ -114,6 +114,15 @@ export async function listXenstoreDomains(client: XenstoreClient): Promise<Xenst
   return domains.sort((a, b) => a.id - b.id);
 }
 
+/**
+ * The domain this process runs in: `domid` relative to the connection's home,
+ * /local/domain/<own id>/ (a dom0's has only name and domid). null when it is not there.
+ */
+export async function readOwnDomid(client: XenstoreClient): Promise<number | null> {
+  const value = await readIfPresent(client, 'domid');
+  return value !== null && /^\d+$/.test(value) && Number(value) < DOMID_FIRST_RESERVED ? Number(value) : null;
+}
+
 /** null when the domain went away between the listing and the reads. */
 async function readDomain(client: XenstoreClient, id: number): Promise<XenstoreDomain | null> {
   const base = `/local/domain/${id}`;

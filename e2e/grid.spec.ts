@@ -10,7 +10,7 @@ import { ARTIFACTS, cli, expect, legendCount, scanDomain, test } from './fixture
 test('the simulated host is marked as such, and its domains are listed', async ({ app }) => {
   await expect(app.getByTestId('sim-badge')).toBeVisible();
   const options = await app.getByTestId('domain-select').locator('option').allTextContents();
-  for (const name of ['Domain-0', 'hvm-firmware', 'pvh-ballooned', 'web-01', 'db-02', 'bigmem-64g']) {
+  for (const name of ['Domain-0', 'hvm-firmware', 'pvh-ballooned', 'web-01', 'db-02', 'bigmem-64g', 'pv-guest']) {
     expect(options.some((o) => o.includes(name))).toBe(true);
   }
 });

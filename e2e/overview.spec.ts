@@ -3,6 +3,8 @@
  * grid, proportional shading shows proportions, each errno has its own colour, and the legend's
  * errno chips highlight and step through their frames.
  */
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 import { codeColor, GRID_COLORS } from '../renderer/grid/palette';
@@ -70,24 +72,60 @@ for (const renderer of ['2d', 'webgl2'] as const) {
   });
 }
 
-test('Domain-0: EPERM, EBUSY and EINVAL frames each have their own colour', async ({ app }) => {
-  await scanDomain(app, 0);
-  const colours: Record<string, [number, number, number]> = {};
-  for (const [name, gfn, code] of [['EPERM', 0x10, 1], ['EBUSY', 0x2000, 16], ['EINVAL', 0x40010, 22]] as const) {
-    expect(await app.evaluate((g) => window.__framescope!.frameCode(g), gfn)).toBe(code);
-    const p = await app.evaluate((g) => window.__framescope!.frameToClientPoint(g), gfn);
+/**
+ * A guest that refuses frames in three ways, as a PV guest's pfns do when sent as machine
+ * frames (EPERM low, EBUSY above), with memory past its end (EINVAL). The built-in host's
+ * Domain-0 is the domain framescope runs in, whose every frame answers ESRCH.
+ */
+const refusingHost = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'framescope-e2e-')), 'refusing-host.json');
+fs.writeFileSync(refusingHost, JSON.stringify({
+  clock: 'stepped',
+  domains: [{
+    id: 1,
+    name: 'refusing',
+    frames: '0x50000',
+    layout: [{ first: 0, last: '0xff', kind: 'eperm' }, { first: '0x100', last: '0x3ffff', kind: 'ebusy' }, { first: '0x40000', last: '0x4ffff', kind: 'hole' }],
+  }],
+}));
+
+test.describe('refused frames', () => {
+  test.use({ serveArgs: ['--sim-config', refusingHost] });
+
+  test('EPERM, EBUSY and EINVAL frames each have their own colour', async ({ app }) => {
+    await scanDomain(app, 1);
+    const colours: Record<string, [number, number, number]> = {};
+    for (const [name, gfn, code] of [['EPERM', 0x10, 1], ['EBUSY', 0x2000, 16], ['EINVAL', 0x40010, 22]] as const) {
+      expect(await app.evaluate((g) => window.__framescope!.frameCode(g), gfn)).toBe(code);
+      const p = await app.evaluate((g) => window.__framescope!.frameToClientPoint(g), gfn);
+      const box = (await app.getByTestId('grid-viewport').boundingBox())!;
+      const px = await gridPixels(app);
+      const seen = px.at(Math.round(p!.x - box.x), Math.round(p!.y - box.y));
+      expect(near(seen, hexRgb(codeColor(code)), 12), `${name} at 0x${gfn.toString(16)}: ${seen}`).toBe(true);
+      colours[name] = seen;
+    }
+    expect(near(colours.EPERM, colours.EINVAL, 40)).toBe(false);
+    expect(near(colours.EBUSY, colours.EINVAL, 40)).toBe(false);
+    expect(near(colours.EPERM, colours.EBUSY, 40)).toBe(false);
+    // each has its chip in the legend, with its count
+    await expect(app.getByTestId('errno-chip')).toHaveCount(3);
+    await app.screenshot({ path: path.join(ARTIFACTS, 'overview-refused.png') });
+  });
+});
+
+test('a PV guest through its p2m: mapped where it has machine frames, the NO_MFN colour where its p2m has none', async ({ app }) => {
+  await scanDomain(app, 6); // pv-guest: ballooned at 0x3000-0x30ff, 0x4801, 0x7a00-0x7bff and from 0xa000
+  for (const [gfn, code] of [[0x1234, 0], [0x2000, 0], [0x3080, 251], [0x7b00, 251], [0xc000, 251]] as const) {
+    expect(await app.evaluate((g) => window.__framescope!.frameCode(g), gfn), `code at 0x${gfn.toString(16)}`).toBe(code);
+    const p = await app.evaluate((g) => window.__framescope!.frameToClientPoint(g), gfn); // brings the frame into view
     const box = (await app.getByTestId('grid-viewport').boundingBox())!;
     const px = await gridPixels(app);
     const seen = px.at(Math.round(p!.x - box.x), Math.round(p!.y - box.y));
-    expect(near(seen, hexRgb(codeColor(code)), 12), `${name} at 0x${gfn.toString(16)}: ${seen}`).toBe(true);
-    colours[name] = seen;
+    expect(near(seen, hexRgb(codeColor(code)), 12), `0x${gfn.toString(16)}: ${seen}`).toBe(true);
   }
-  expect(near(colours.EPERM, colours.EINVAL, 40)).toBe(false);
-  expect(near(colours.EBUSY, colours.EINVAL, 40)).toBe(false);
-  expect(near(colours.EPERM, colours.EBUSY, 40)).toBe(false);
-  // each has its chip in the legend, with its count
-  await expect(app.getByTestId('errno-chip')).toHaveCount(3);
-  await app.screenshot({ path: path.join(ARTIFACTS, 'overview-domain-0.png') });
+  expect(near(hexRgb(codeColor(251)), hexRgb(codeColor(22)), 40), 'NO_MFN is not the grey of EINVAL').toBe(false);
+  const chip = app.getByTestId('errno-chip').filter({ hasText: 'NO_MFN' });
+  await expect(chip).toHaveAttribute('data-count', String(0x100 + 1 + 0x200 + 0x6000));
+  await app.screenshot({ path: path.join(ARTIFACTS, 'overview-pv-guest.png') });
 });
 
 test('an errno chip highlights its frames, dims the rest, and next / previous step through them', async ({ app }) => {

@@ -29,6 +29,28 @@ export enum DomainType {
   Pv = 2,
 }
 
+/** How a PV guest publishes its p2m (sim_p2m_form). */
+export enum P2mForm {
+  /** Not published: frame numbers answer by the layout, number for number. */
+  None = 0,
+  /** The virtually mapped list (p2m_cr3, p2m_vaddr), as current Linux does. */
+  List = 1,
+  /** The 3-level frame-list tree (pfn_to_mfn_frame_list_list). */
+  Tree = 2,
+  Both = 3,
+}
+
+/** A p2m built to break its reader (sim_p2m_hostile). */
+export enum P2mHostile {
+  Sound = 0,
+  Loop = 1,
+  OutOfRange = 2,
+  BadTable = 3,
+  BadVaddr = 4,
+  InProgress = 5,
+  Huge = 6,
+}
+
 export enum PagingState {
   Resident = 0,
   Paged = 1,
@@ -37,7 +59,7 @@ export enum PagingState {
 
 export const EMULATOR_KNOBS = [
   'no_v2', 'v2_errno', 'v1_quirk', 'enoent_rule', 'efault_after_calls', 'destroy_domid',
-  'destroy_after_calls', 'eperm', 'open_errno', 'alias_2_40',
+  'destroy_after_calls', 'eperm', 'open_errno', 'alias_2_40', 'self_domid', 'domctl_version',
 ] as const;
 export type EmulatorKnob = (typeof EMULATOR_KNOBS)[number];
 
@@ -110,6 +132,10 @@ export interface Emulator {
   setRange(domid: number, first: number, last: number, kind: FrameKind): void;
   setPaging(domid: number, paging: PagingConfig): void;
   plant(domid: number, gfn: number, offset: number, bytes: Uint8Array): void;
+  /** Publishes a PV guest's p2m (its entries follow the layout). */
+  setP2m(domid: number, form: P2mForm, hostile?: P2mHostile): void;
+  /** The machine frame of a PV guest's pfn; throws EINVAL where its p2m entry is invalid. */
+  machineFrame(domid: number, pfn: number): number;
   destroyDomain(domid: number): void;
   domains(): EmulatorDomain[];
   /** Kind and paging state of one frame. */
@@ -157,6 +183,8 @@ export function loadEmulator(): Emulator {
     setRange: f('int sim_domain_set_range(uint32_t domid, uint64_t first, uint64_t last, uint32_t kind)'),
     setPaging: f('int sim_domain_set_paging(uint32_t domid, double out_per_s, double in_per_s, uint32_t latency_min_ms, uint32_t latency_max_ms, double initial_paged_fraction, double max_paged_fraction, uint32_t ring_size)'),
     plant: f('int sim_domain_plant(uint32_t domid, uint64_t gfn, uint32_t offset, const uint8_t *bytes, uint32_t len)'),
+    setP2m: f('int sim_domain_set_p2m(uint32_t domid, uint32_t form, uint32_t hostile)'),
+    mfn: f('int64_t sim_domain_mfn(uint32_t domid, uint64_t pfn)'),
     destroy: f('int sim_domain_destroy(uint32_t domid)'),
     count: f('int sim_domain_count()'),
     info: f('int sim_domain_info(int index, _Out_ sim_domain_info_t *out)'),
@@ -191,6 +219,13 @@ export function loadEmulator(): Emulator {
         p.latencyMs[1], p.initialPagedFraction, p.maxPagedFraction, p.ringSize), `domain ${domid}`),
     plant: (domid, gfn, offset, bytes) =>
       check('sim_domain_plant', api.plant(domid, gfn, offset, bytes, bytes.length), `domain ${domid} gfn ${gfn}`),
+    setP2m: (domid, form, hostile = P2mHostile.Sound) =>
+      check('sim_domain_set_p2m', api.setP2m(domid, form, hostile), `domain ${domid}`),
+    machineFrame: (domid, pfn) => {
+      const mfn = num(api.mfn(domid, pfn));
+      check('sim_domain_mfn', mfn, `domain ${domid} pfn ${pfn}`);
+      return mfn;
+    },
     destroyDomain: (domid) => check('sim_domain_destroy', api.destroy(domid), `domain ${domid}`),
     domains: () => {
       const out: EmulatorDomain[] = [];

@@ -61,4 +61,50 @@ export const PRIVCMD_REMAP_BLOCK = 512;
 
 // xen/include/public/xen.h and memory.h
 export const __HYPERVISOR_memory_op = 12;
+export const __HYPERVISOR_domctl = 36;
+export const XENMEM_current_reservation = 3;
+export const XENMEM_maximum_reservation = 4;
 export const XENMEM_maximum_gpfn = 14;
+/** The caller's own domain, where a domid is expected (memory_op takes it). */
+export const DOMID_SELF = 0x7ff0;
+
+// xen/include/public/domctl.h: not a stable ABI. Each release may change it and bumps
+// XEN_DOMCTL_INTERFACE_VERSION; Xen answers any other version with EACCES.
+export const XEN_DOMCTL_getdomaininfo = 5;
+export const XEN_DOMINF_dying = 1 << 0;
+export const XEN_DOMINF_hvm_guest = 1 << 1;
+/** arch_config.emulation_flags: HVM guests have an emulated PIC, PVH guests do not. */
+export const XEN_X86_EMU_PIC = 1 << 5;
+
+/** struct xen_domctl (x86_64), by offset: the same from Xen 4.14 to 4.22. */
+export const XEN_DOMCTL_LAYOUT = { size: 144, cmd: 0, interfaceVersion: 4, domain: 8, u: 16 } as const;
+/** struct xen_domctl_getdomaininfo, by offset inside xen_domctl.u; arch_config moves. */
+export const GETDOMAININFO_LAYOUT = { domain: 0, flags: 4, totPages: 8, maxPages: 16, sharedInfoFrame: 48 } as const;
+
+export interface DomctlInterface {
+  version: number;
+  /** The Xen releases that speak it. */
+  releases: string;
+  /** Offset of getdomaininfo's arch_config (4.16 put gpaddr_bits before it). */
+  archConfig: number;
+}
+
+/** Newest first, read off xen/include/public/domctl.h at each release tag (x86_64). */
+export const DOMCTL_INTERFACES: readonly DomctlInterface[] = [
+  { version: 0x18, releases: '4.22', archConfig: 104 },
+  { version: 0x17, releases: '4.19-4.21', archConfig: 104 },
+  { version: 0x16, releases: '4.18', archConfig: 104 },
+  { version: 0x15, releases: '4.17', archConfig: 104 },
+  { version: 0x14, releases: '4.16', archConfig: 104 },
+  { version: 0x13, releases: '4.15', archConfig: 96 },
+  { version: 0x12, releases: '4.14', archConfig: 96 },
+];
+
+/** struct shared_info of an x86_64 guest: where arch_shared_info keeps the p2m anchors. */
+export const SHARED_INFO_LAYOUT = {
+  maxPfn: 3088,
+  frameListList: 3096,
+  p2mCr3: 3112,
+  p2mVaddr: 3120,
+  p2mGeneration: 3128,
+} as const;

@@ -7,6 +7,7 @@
 import koffi from 'koffi';
 
 import {
+  __HYPERVISOR_domctl,
   IOCTL_PRIVCMD_HYPERCALL,
   IOCTL_PRIVCMD_MMAPBATCH,
   IOCTL_PRIVCMD_MMAPBATCH_V2,
@@ -14,7 +15,10 @@ import {
   PAGE_SIZE,
   PRIVCMD_MMAPBATCH_PAGED_ERROR,
   V1_GFN_LIMIT,
+  XEN_DOMCTL_LAYOUT,
+  XENMEM_current_reservation,
   XENMEM_maximum_gpfn,
+  XENMEM_maximum_reservation,
   __HYPERVISOR_memory_op,
 } from './privcmd-abi';
 import { FRAME_V1_NO_ERRNO, FRAME_V1_UNADDRESSABLE } from './frame-result';
@@ -52,6 +56,11 @@ export interface MapBatchOptions {
   paged?: PagedPolicy;
   /** Copy mapped frames' contents out (failed frames' bytes stay zero). */
   copy?: boolean;
+  /**
+   * Map without PROT_WRITE. Xen refuses writable foreign mappings of pages typed as page
+   * tables (get_page_from_l1e: -EBUSY), which a PV guest's p2m is reached through.
+   */
+  readOnly?: boolean;
   signal?: AbortSignal;
   /**
    * Which ioctl to use for this batch: unset (auto) uses V2 and falls back to V1 where the
@@ -165,9 +174,62 @@ export class PrivcmdDevice {
 
   /** The domain's highest guest frame number, through XENMEM_maximum_gpfn. */
   maximumGpfn(domid: number): number {
+    return this.memoryOp(XENMEM_maximum_gpfn, 'XENMEM_maximum_gpfn', domid);
+  }
+
+  /** Pages the domain holds now (XENMEM_current_reservation: Xen's tot_pages). */
+  currentReservation(domid: number): number {
+    return this.memoryOp(XENMEM_current_reservation, 'XENMEM_current_reservation', domid);
+  }
+
+  /** Pages the domain may hold (XENMEM_maximum_reservation: Xen's max_pages). */
+  maximumReservation(domid: number): number {
+    return this.memoryOp(XENMEM_maximum_reservation, 'XENMEM_maximum_reservation', domid);
+  }
+
+  /**
+   * One XEN_DOMCTL: `op` holds a struct xen_domctl (XEN_DOMCTL_LAYOUT.size bytes), which
+   * Xen reads and answers in place; the answer comes back. A refused call is a SyscallError
+   * (EACCES: Xen speaks another interface version).
+   */
+  domctl(op: Uint8Array): Uint8Array {
+    if (op.length !== XEN_DOMCTL_LAYOUT.size) throw new RangeError(`a struct xen_domctl is ${XEN_DOMCTL_LAYOUT.size} bytes, not ${op.length}`);
+    const page = this.hypercallBuffer();
+    this.sys.memcpy(page, op, op.length);
+    const ret = this.sys.ioctlHypercall(this.fd, IOCTL_PRIVCMD_HYPERCALL, {
+      op: BigInt(__HYPERVISOR_domctl),
+      arg: [page, 0n, 0n, 0n, 0n],
+    });
+    if (ret < 0) throw new SyscallError('XEN_DOMCTL', this.sys.errno());
+    const answer = new Uint8Array(op.length);
+    this.sys.memcpy(answer, page, op.length);
+    return answer;
+  }
+
+  /** A XENMEM_* query about one domain, whose answer is the hypercall's return value. */
+  private memoryOp(cmd: number, name: string, domid: number): number {
+    const page = this.hypercallBuffer();
+    this.sys.memcpy(page, Uint16Array.of(domid), 2); // struct xen_memory_domain { domid_t domid; }
+    // The kernel passes the hypercall's long through ioctl(2), whose int keeps its low 32 bits:
+    // an answer of 2^31 or more comes back negative with errno untouched.
+    this.sys.setErrno(0);
+    const ret = this.sys.ioctlHypercall(this.fd, IOCTL_PRIVCMD_HYPERCALL, {
+      op: BigInt(__HYPERVISOR_memory_op),
+      arg: [BigInt(cmd), page, 0n, 0n, 0n],
+    });
+    if (ret < 0 && this.sys.errno() === 0) {
+      throw new HypercallRangeError(`${name} (domain ${domid}) answered 2^31 or more, more than the ioctl can carry`);
+    }
+    if (ret < 0) throw new SyscallError(name, this.sys.errno(), `domain ${domid}`);
+    return ret;
+  }
+
+  /**
+   * Xen reads and writes hypercall arguments in our memory during the call: they must stay
+   * resident. libxencall takes such buffers from /dev/xen/hypercall; a locked page serves.
+   */
+  private hypercallBuffer(): bigint {
     this.assertOpen();
-    // Xen reads the domid from our memory during the hypercall: it must stay resident.
-    // libxencall takes such buffers from /dev/xen/hypercall; a locked page serves as well.
     if (!this.hypercallPage) {
       const p = this.sys.mmap(null, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
       if (p === MAP_FAILED) throw new SyscallError('mmap', this.sys.errno(), 'hypercall buffer');
@@ -178,13 +240,7 @@ export class PrivcmdDevice {
       }
       this.hypercallPage = p;
     }
-    this.sys.memcpy(this.hypercallPage, Uint16Array.of(domid), 2);
-    const ret = this.sys.ioctlHypercall(this.fd, IOCTL_PRIVCMD_HYPERCALL, {
-      op: BigInt(__HYPERVISOR_memory_op),
-      arg: [BigInt(XENMEM_maximum_gpfn), this.hypercallPage, 0n, 0n, 0n],
-    });
-    if (ret < 0) throw new SyscallError('XENMEM_maximum_gpfn', this.sys.errno(), `domain ${domid}`);
-    return ret;
+    return this.hypercallPage;
   }
 
   /** From now on this descriptor maps frames of `domid` only (IOCTL_PRIVCMD_RESTRICT). */
@@ -207,14 +263,15 @@ export class PrivcmdDevice {
 
     const n = gfns.length;
     const length = n * PAGE_SIZE;
-    const addr = this.sys.mmap(null, length, PROT_READ | PROT_WRITE, MAP_SHARED, this.fd, 0);
+    const prot = opts.readOnly ? PROT_READ : PROT_READ | PROT_WRITE;
+    const addr = this.sys.mmap(null, length, prot, MAP_SHARED, this.fd, 0);
     if (addr === MAP_FAILED) throw new SyscallError('mmap', this.sys.errno(), `${n} frames of ${this.path}`);
     try {
       const codes = new Uint8Array(n);
       // Frames whose contents were copied from elsewhere (V1 re-probes) rather than this VMA.
       const copiedElsewhere = new Set<number>();
       const contents = opts.copy ? alignedBuffer(length) : undefined;
-      const abi = this.issueBatch(domid, addr, gfns, codes, contents, copiedElsewhere, opts.abi);
+      const abi = this.issueBatch(domid, addr, gfns, codes, contents, copiedElsewhere, prot, opts.abi);
       const result: BatchResult = { codes, abi, contents, retried: 0, recovered: 0, retryTimedOut: false };
       if (opts.paged?.mode === 'retry') await this.retryPaged(domid, addr, gfns, codes, opts.paged, opts.signal, result, abi);
       if (contents) this.copyOut(addr, codes, contents, copiedElsewhere);
@@ -247,10 +304,10 @@ export class PrivcmdDevice {
 
   /** The first mapping call on the fresh VMA: V2, or V1 where the kernel lacks V2. */
   private issueBatch(domid: number, addr: bigint, gfns: BigUint64Array, codes: Uint8Array,
-    contents: Buffer | undefined, copiedElsewhere: Set<number>, asked: PrivcmdAbi | undefined): PrivcmdAbi {
+    contents: Buffer | undefined, copiedElsewhere: Set<number>, prot: number, asked: PrivcmdAbi | undefined): PrivcmdAbi {
     if (asked === 'v1') {
       // Asked for, not detected: what the kernel has stays unknown.
-      this.callV1First(domid, addr, gfns, codes, contents, copiedElsewhere);
+      this.callV1First(domid, addr, gfns, codes, contents, copiedElsewhere, prot);
       return 'v1';
     }
     if (this.abi !== 'v1' || asked === 'v2') {
@@ -271,7 +328,7 @@ export class PrivcmdDevice {
         throw new V1FallbackNeedsSplit();
       }
     }
-    this.callV1First(domid, addr, gfns, codes, contents, copiedElsewhere);
+    this.callV1First(domid, addr, gfns, codes, contents, copiedElsewhere, prot);
     this.abi = 'v1';
     return 'v1';
   }
@@ -328,7 +385,7 @@ export class PrivcmdDevice {
   }
 
   private callV1First(domid: number, addr: bigint, gfns: BigUint64Array, codes: Uint8Array,
-    contents: Buffer | undefined, copiedElsewhere: Set<number>): void {
+    contents: Buffer | undefined, copiedElsewhere: Set<number>, prot: number): void {
     const { flagged } = this.callV1(domid, addr, gfns, codes);
     const n = gfns.length;
     if (flagged === 0 || this.v1Quirk === 'absent') return;
@@ -342,7 +399,7 @@ export class PrivcmdDevice {
     // nothing until each MFN-flagged frame has been asked for alone.
     for (let i = 0; i < n; i++) {
       if (codes[i] !== FRAME_V1_NO_ERRNO) continue;
-      const probe = this.probeV1Alone(domid, gfns[i], contents, i);
+      const probe = this.probeV1Alone(domid, gfns[i], contents, i, prot);
       codes[i] = probe;
       if (probe === 0) {
         this.v1Quirk = 'present';
@@ -352,8 +409,8 @@ export class PrivcmdDevice {
   }
 
   /** One frame in a fresh one-page VMA with V1: an unambiguous answer for that frame. */
-  private probeV1Alone(domid: number, gfn: bigint, contents: Buffer | undefined, index: number): number {
-    const addr = this.sys.mmap(null, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, this.fd, 0);
+  private probeV1Alone(domid: number, gfn: bigint, contents: Buffer | undefined, index: number, prot: number): number {
+    const addr = this.sys.mmap(null, PAGE_SIZE, prot, MAP_SHARED, this.fd, 0);
     if (addr === MAP_FAILED) throw new SyscallError('mmap', this.sys.errno(), `re-probe of gfn ${gfn}`);
     try {
       const code = new Uint8Array(1);
@@ -439,6 +496,14 @@ export class PrivcmdDevice {
       if (contents && sub.contents) sub.contents.copy(contents, i * PAGE_SIZE, k * PAGE_SIZE, (k + 1) * PAGE_SIZE);
     });
     return { ...result, retried: sub.retried, recovered: sub.recovered, retryTimedOut: sub.retryTimedOut };
+  }
+}
+
+/** A hypercall answered a number the ioctl's int return value cannot hold. */
+export class HypercallRangeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HypercallRangeError';
   }
 }
 

@@ -55,6 +55,8 @@ export interface Syscalls {
   munlock(addr: bigint, length: number): number;
   /** errno as the last call on this thread left it. */
   errno(): number;
+  /** Sets errno: a call that succeeds leaves it as it was. */
+  setErrno(value: number): void;
 }
 
 export function bindSyscalls(lib: LibraryHandle, provider: Syscalls['provider']): Syscalls {
@@ -87,6 +89,7 @@ export function bindSyscalls(lib: LibraryHandle, provider: Syscalls['provider'])
     mlock: (addr, length) => mlock(addr, length),
     munlock: (addr, length) => munlock(addr, length),
     errno: () => koffi.errno(),
+    setErrno: (value) => void koffi.errno(value),
   };
 }
 

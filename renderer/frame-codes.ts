@@ -10,7 +10,9 @@ export const CODE_MAPPED = 0;
 /** ENOENT on Linux: the frame is paged out, and asking for it started its page-in. */
 export const CODE_PAGED = 2;
 export const CODE_UNSCANNED = 255;
-/** framescope's own codes (252-254): the byte is not an errno. */
+/** framescope's own codes (251-254): the byte is not an errno. */
+/** A PV guest's pfn whose p2m entry names no machine frame: never sent to Xen. */
+export const CODE_NO_MFN = 251;
 export const CODE_NOT_IN_DUMP = 252;
 export const CODE_V1_UNADDRESSABLE = 253;
 export const CODE_V1_NO_ERRNO = 254;
@@ -52,13 +54,14 @@ export const ERRNO = {
 /**
  * Which code a block of frames shows in the "most notable" shading, when one pixel covers
  * several frames: the rarest and most telling wins, so that a lone paged frame (or a lone
- * EPERM, ENOMEM...) among a million mapped ones still shows. Higher wins. Holes (EINVAL) and
- * framescope's own "no answer" codes rank below real errors: they come in large runs.
+ * EPERM, ENOMEM...) among a million mapped ones still shows. Higher wins. Holes (EINVAL, and a
+ * PV guest's NO_MFN) and framescope's own "no answer" codes rank below real errors: they come
+ * in large runs.
  */
 export function codePriority(code: number): number {
   if (code === CODE_UNSCANNED) return 0;
   if (code === CODE_MAPPED) return 1;
-  if (code === ERRNO.EINVAL || code === CODE_NOT_IN_DUMP || code === CODE_V1_NO_ERRNO || code === CODE_V1_UNADDRESSABLE) return 2;
+  if (code === ERRNO.EINVAL || code === CODE_NO_MFN || code === CODE_NOT_IN_DUMP || code === CODE_V1_NO_ERRNO || code === CODE_V1_UNADDRESSABLE) return 2;
   if (code === CODE_PAGED) return 4;
   return 3;
 }

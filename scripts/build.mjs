@@ -26,7 +26,7 @@ function buildEmulator() {
   const src = path.join(root, 'native', 'emulator');
   const out = path.join(dist, 'native');
   fs.mkdirSync(out, { recursive: true });
-  const sources = ['sim_host.c', 'sim_device.c', 'sim_default_host.c'].map((f) => path.join(src, f));
+  const sources = ['sim_host.c', 'sim_device.c', 'sim_pv.c', 'sim_default_host.c'].map((f) => path.join(src, f));
   // -Bsymbolic: the library's own calls resolve inside it, never to same-named symbols of
   // the process that loads it. -z nodelete: its paging daemon thread outlives any one koffi
   // handle (a worker that exits unloads its handles); unmapping the code under it would crash.

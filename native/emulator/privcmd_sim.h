@@ -36,6 +36,31 @@ enum sim_frame_kind {
 
 enum sim_domain_type { SIM_HVM = 0, SIM_PVH = 1, SIM_PV = 2 };
 
+/* How a PV guest publishes its p2m in its shared info (arch_shared_info). */
+enum sim_p2m_form {
+    SIM_P2M_NONE = 0, /* not published: pfn_to_mfn_frame_list_list and p2m_cr3 are 0; frame
+                         numbers then answer by the layout, number for number */
+    SIM_P2M_LIST = 1, /* the virtually mapped list (p2m_cr3, p2m_vaddr); the tree field ~0 */
+    SIM_P2M_TREE = 2, /* the 3-level frame-list tree only (pfn_to_mfn_frame_list_list) */
+    SIM_P2M_BOTH = 3, /* both, as Linux publishes them */
+};
+
+/* A p2m built to break its reader, for tests. */
+enum sim_p2m_hostile {
+    SIM_P2M_SOUND = 0,
+    SIM_P2M_LOOP = 1,         /* list: an L2 entry points back at the L3 table; tree: the
+                                 frame-list list names itself as a frame list */
+    SIM_P2M_OUT_OF_RANGE = 2, /* p2m entries past 2^40, and into memory the guest does not own */
+    SIM_P2M_BAD_TABLE = 3,    /* list: the L3 entry names a frame the guest does not own;
+                                 tree: so does the first frame-list entry */
+    SIM_P2M_BAD_VADDR = 4,    /* p2m_vaddr is not a canonical address */
+    SIM_P2M_IN_PROGRESS = 5,  /* p2m_generation stays odd: an update never ends */
+    SIM_P2M_HUGE = 6,         /* max_pfn claims 2^40 frames */
+};
+#define SIM_P2M_HOSTILE_MAX SIM_P2M_HUGE
+/* A PV guest's pfns and its p2m pages stay below this many frames (64 GiB). */
+#define SIM_PV_FRAMES_MAX (1ULL << 24)
+
 typedef struct sim_domain_info {
     uint32_t domid;
     uint32_t type;
@@ -75,6 +100,11 @@ int sim_domain_set_paging(uint32_t domid, double out_per_s, double in_per_s,
                           uint32_t ring_size);
 int sim_domain_plant(uint32_t domid, uint64_t gfn, uint32_t offset, const uint8_t *bytes,
                      uint32_t len);
+/* Publishes a PV guest's p2m in the given form (its layout decides the entries). */
+int sim_domain_set_p2m(uint32_t domid, uint32_t form, uint32_t hostile);
+/* The machine frame a PV guest's pfn lives in, or -1 with errno EINVAL when its p2m entry
+ * is invalid (and ESRCH / EINVAL for no such PV guest or pfn). For tests. */
+int64_t sim_domain_mfn(uint32_t domid, uint64_t pfn);
 int sim_domain_destroy(uint32_t domid);
 int sim_domain_count(void);
 int sim_domain_info(int index, sim_domain_info_t *out);
@@ -84,7 +114,8 @@ int sim_frame_state(uint32_t domid, uint64_t gfn);
 int sim_page_out(uint32_t domid, uint64_t gfn);
 
 /* Knobs, by name (see sim_knobs in sim_device.c): no_v2, v2_errno, v1_quirk, enoent_rule,
- * efault_at_call, destroy_domid, destroy_after_calls, eperm, open_errno, alias_2_40. */
+ * efault_at_call, destroy_domid, destroy_after_calls, eperm, open_errno, alias_2_40,
+ * self_domid, domctl_version. */
 int sim_set_knob(const char *name, int64_t value);
 int64_t sim_get_knob(const char *name);
 

@@ -83,9 +83,11 @@ int sim_host_load_default(uint64_t seed)
 {
     sim_host_reset(seed);
 
-    /* A PV dom0: guest pfns are not machine frames, so they answer EPERM and EBUSY. Xen 4.17
-     * said 0x50000 frames (XENMEM_maximum_gpfn) for a dom0 of 1 GiB: the last 0x10000 are
-     * past its memory and answer EINVAL. */
+    /* A PV dom0, the domain framescope runs in (the self_domid knob): mapping its frames
+     * answers ESRCH, as Xen answers a domain naming itself as the foreign domain. Xen 4.17
+     * said 0x50000 frames (XENMEM_maximum_gpfn) for a dom0 of 1 GiB. Seen from elsewhere (the
+     * knob changed), its pfns answer as a PV guest's pfns sent as machine frames do: EPERM,
+     * EBUSY, and EINVAL past its memory. */
     sim_domain_add(0, "Domain-0", SIM_PV, 0x50000, MIB(1024), MIB(1024));
     sim_domain_set_range(0, 0x0, 0xff, SIM_PERM);
     sim_domain_set_range(0, 0x100, 0x3ffff, SIM_BUSY);
@@ -113,5 +115,17 @@ int sim_host_load_default(uint64_t seed)
 
     hvm_guest(5, "bigmem-64g", 0xf0000, 0xf10000);      /* 64 GiB: 16.8 M frames */
     sim_domain_set_paging(5, 500, 400, 12, 50, 0.02, 0.1, 64);
+
+    /* A PV guest of 256 MiB ballooned down: privcmd takes its machine frames, which framescope
+     * finds through the p2m it publishes as current Linux does (the virtually mapped list).
+     * Where the balloon took pages the p2m has invalid entries, and over 0x7a00-0x7bff and
+     * past 0xa000 whole p2m pages of them (the shared "missing" page). */
+    sim_domain_add(6, "pv-guest", SIM_PV, 0x10000, MIB(160), MIB(256));
+    sim_domain_set_range(6, 0x3000, 0x30ff, SIM_BALLOONED);
+    sim_domain_set_range(6, 0x4801, 0x4801, SIM_BALLOONED);
+    sim_domain_set_range(6, 0x7a00, 0x7bff, SIM_BALLOONED);
+    sim_domain_set_range(6, 0xa000, 0xffff, SIM_BALLOONED);
+    sim_domain_set_p2m(6, SIM_P2M_LIST, SIM_P2M_SOUND);
+    plant(6, 0x1234, 0x100, "FRAMESCOPE-MARKER pv-guest pfn 0x1234");
     return 0;
 }

@@ -56,7 +56,8 @@ static const struct {
 #define KNOB(n) { #n, offsetof(sim_knobs_t, n) }
     KNOB(no_v2),       KNOB(v2_errno), KNOB(v1_quirk),  KNOB(enoent_rule),
     KNOB(efault_after_calls), KNOB(destroy_domid), KNOB(destroy_after_calls),
-    KNOB(eperm),       KNOB(open_errno), KNOB(alias_2_40),
+    KNOB(eperm),       KNOB(open_errno), KNOB(alias_2_40), KNOB(self_domid),
+    KNOB(domctl_version),
 #undef KNOB
 };
 
@@ -73,6 +74,8 @@ void device_reset_knobs_locked(void)
         .eperm = 0,
         .open_errno = 0,
         .alias_2_40 = 1,
+        .self_domid = 0,         /* a dom0 */
+        .domctl_version = 0x15,  /* Xen 4.17, as on the testbed */
     };
 }
 
@@ -276,8 +279,15 @@ int sim_munlock(const void *addr, size_t len) { return munlock(addr, len); }
 
 /* Maps page `index` of the VMA onto frame content: runs of frames whose content pages are
  * consecutive in the pool take one mmap call. Returns -ENOMEM where mmap fails. */
+/* Frames whose content is built for them rather than taken from the pool. */
+static bool built_page(const sim_domain_t *d, const uint64_t *gfns, const int64_t *metas, unsigned i)
+{
+    return metas[i] >= 0 || (d->state[gfns[i]] & FS_PLANTED);
+}
+
 static void map_frames_locked(sim_domain_t *d, sim_vma_t *v, size_t first_page,
-                              const uint64_t *gfns, int *errs, unsigned num, int prot)
+                              const uint64_t *gfns, const int64_t *metas, int *errs, unsigned num,
+                              int prot)
 {
     for (unsigned i = 0; i < num;) {
         if (errs[i]) {
@@ -285,16 +295,20 @@ static void map_frames_locked(sim_domain_t *d, sim_vma_t *v, size_t first_page,
             continue;
         }
         uint8_t *page = (uint8_t *)v->start + (first_page + i) * SIM_PAGE_SIZE;
-        if (d->state[gfns[i]] & FS_PLANTED) {
+        if (built_page(d, gfns, metas, i)) {
             void *p = mmap(page, SIM_PAGE_SIZE, PROT_READ | PROT_WRITE,
                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
             if (p == MAP_FAILED) {
                 errs[i++] = -ENOMEM;
                 continue;
             }
-            memcpy(p, g_host.pool + (size_t)host_content_page(d, gfns[i]) * SIM_PAGE_SIZE,
-                   SIM_PAGE_SIZE);
-            host_apply_plants(d, gfns[i], p);
+            if (metas[i] >= 0) {
+                pv_meta_content_locked(d, metas[i], p);
+            } else {
+                memcpy(p, g_host.pool + (size_t)host_content_page(d, gfns[i]) * SIM_PAGE_SIZE,
+                       SIM_PAGE_SIZE);
+                host_apply_plants(d, gfns[i], p);
+            }
             if ((prot & (PROT_READ | PROT_WRITE)) != (PROT_READ | PROT_WRITE))
                 mprotect(p, SIM_PAGE_SIZE, prot);
             v->mapped[first_page + i] = 1;
@@ -303,7 +317,7 @@ static void map_frames_locked(sim_domain_t *d, sim_vma_t *v, size_t first_page,
         }
         uint32_t pool_page = host_content_page(d, gfns[i]);
         unsigned run = 1;
-        while (i + run < num && !errs[i + run] && !(d->state[gfns[i + run]] & FS_PLANTED) &&
+        while (i + run < num && !errs[i + run] && !built_page(d, gfns, metas, i + run) &&
                host_content_page(d, gfns[i + run]) == pool_page + run)
             run++;
         void *p = mmap(page, (size_t)run * SIM_PAGE_SIZE, prot, MAP_PRIVATE | MAP_FIXED,
@@ -399,7 +413,8 @@ static long mmap_batch_locked(sim_fd_t *f, void *udata, int version)
     }
     v->locked = true;
 
-    sim_domain_t *d = host_find_domain_locked(m.dom);
+    /* Xen's get_pg_owner: "Cannot specify itself as foreign domain" -> ESRCH in every slot */
+    sim_domain_t *d = m.dom == g_host.knobs.self_domid ? NULL : host_find_domain_locked(m.dom);
     if (d && g_host.knobs.destroy_after_calls >= 0 && g_host.knobs.destroy_domid == m.dom &&
         d->batch_calls++ >= (uint64_t)g_host.knobs.destroy_after_calls) {
         host_destroy_domain_locked(d);
@@ -409,9 +424,11 @@ static long mmap_batch_locked(sim_fd_t *f, void *udata, int version)
 
     int *errs = malloc((size_t)m.num * sizeof(int));
     uint64_t *gfns = malloc((size_t)m.num * sizeof(uint64_t));
-    if (!errs || !gfns) {
+    int64_t *metas = malloc((size_t)m.num * sizeof(int64_t));
+    if (!errs || !gfns || !metas) {
         free(errs);
         free(gfns);
+        free(metas);
         return -ENOMEM;
     }
     bool any_error = false;
@@ -420,11 +437,18 @@ static long mmap_batch_locked(sim_fd_t *f, void *udata, int version)
         /* a PV dom0 silently aliases frame numbers at and above 2^40 onto low frames */
         if (g_host.knobs.alias_2_40)
             gfn &= (1ULL << GFN_ALIAS_BITS) - 1;
+        metas[i] = -1;
         gfns[i] = gfn;
-        errs[i] = host_frame_result_locked(d, gfn, now);
+        if (d && d->pv) {
+            /* a PV guest's frames are named by machine frame number */
+            errs[i] = pv_resolve_locked(d, gfn, v->prot & PROT_WRITE, &gfns[i], &metas[i]);
+            if (errs[i] || metas[i] >= 0)
+                continue;
+        }
+        errs[i] = host_frame_result_locked(d, gfns[i], now);
     }
     if (d)
-        map_frames_locked(d, v, first_page, gfns, errs, m.num, v->prot);
+        map_frames_locked(d, v, first_page, gfns, metas, errs, m.num, v->prot);
     for (unsigned i = 0; i < m.num; i++) {
         if (errs[i])
             any_error = true;
@@ -449,10 +473,119 @@ static long mmap_batch_locked(sim_fd_t *f, void *udata, int version)
     long ret = enoent_result(errs, m.num) ? -ENOENT : 0;
     free(errs);
     free(gfns);
+    free(metas);
     return ret;
 }
 
 /* ---- IOCTL_PRIVCMD_HYPERCALL and _RESTRICT ---- */
+
+#ifdef SIM_HAVE_XEN_DOMCTL
+_Static_assert(sizeof(struct xen_domctl) == SIM_DOMCTL_SIZE, "xen_domctl size");
+_Static_assert(offsetof(struct xen_domctl, interface_version) == SIM_DOMCTL_INTERFACE_VERSION, "interface_version");
+_Static_assert(offsetof(struct xen_domctl, domain) == SIM_DOMCTL_DOMAIN, "domain");
+_Static_assert(offsetof(struct xen_domctl, u) == SIM_DOMCTL_U, "u");
+_Static_assert(offsetof(struct xen_domctl_getdomaininfo, flags) == SIM_GDI_FLAGS, "flags");
+_Static_assert(offsetof(struct xen_domctl_getdomaininfo, tot_pages) == SIM_GDI_TOT_PAGES, "tot_pages");
+_Static_assert(offsetof(struct xen_domctl_getdomaininfo, max_pages) == SIM_GDI_MAX_PAGES, "max_pages");
+_Static_assert(offsetof(struct xen_domctl_getdomaininfo, shared_info_frame) == SIM_GDI_SHARED_INFO_FRAME, "shared_info_frame");
+_Static_assert(offsetof(struct xen_domctl_getdomaininfo, arch_config) ==
+               (XEN_DOMCTL_INTERFACE_VERSION >= SIM_DOMCTL_VERSION_GPADDR_BITS ? SIM_GDI_ARCH_CONFIG : SIM_GDI_ARCH_CONFIG_OLD),
+               "arch_config");
+_Static_assert(offsetof(struct shared_info, arch.max_pfn) == SIM_SHINFO_MAX_PFN, "max_pfn");
+_Static_assert(offsetof(struct shared_info, arch.pfn_to_mfn_frame_list_list) == SIM_SHINFO_FRAME_LIST_LIST, "fll");
+_Static_assert(offsetof(struct shared_info, arch.p2m_cr3) == SIM_SHINFO_P2M_CR3, "p2m_cr3");
+_Static_assert(offsetof(struct shared_info, arch.p2m_vaddr) == SIM_SHINFO_P2M_VADDR, "p2m_vaddr");
+_Static_assert(offsetof(struct shared_info, arch.p2m_generation) == SIM_SHINFO_P2M_GENERATION, "p2m_generation");
+#endif
+
+/* rcu_lock_domain_by_any_id: DOMID_SELF is the caller's own domain. */
+static sim_domain_t *domain_by_any_id_locked(uint32_t domid)
+{
+    if (domid == SIM_DOMID_SELF)
+        domid = g_host.knobs.self_domid < 0 ? SIM_DOMID_INVALID : (uint32_t)g_host.knobs.self_domid;
+    return host_find_domain_locked(domid);
+}
+
+/* XENMEM_current_reservation, _maximum_reservation, _maximum_gpfn (xen/common/memory.c) */
+static long memory_op_locked(uint64_t cmd, const domid_t *dom)
+{
+    if (cmd != XENMEM_maximum_gpfn && cmd != XENMEM_current_reservation && cmd != XENMEM_maximum_reservation)
+        return -ENOSYS;
+    if (!dom)
+        return -EFAULT;
+    sim_domain_t *d = domain_by_any_id_locked(*dom);
+    if (!d)
+        return -ESRCH;
+    host_advance_all_locked(host_now_ms_locked()); /* paging moves tot_pages */
+    if (cmd == XENMEM_maximum_gpfn) /* for a PV guest: the max_pfn of its shared info, less one */
+        return (long)((d->pv ? pv_max_pfn(d) : d->frames) - 1);
+    if (cmd == XENMEM_maximum_reservation)
+        return (long)(d->static_max_kib / (SIM_PAGE_SIZE / 1024));
+    host_refresh_counts_locked(d);
+    return (long)(d->populated_frames - d->paged_frames); /* paged-out pages are given back */
+}
+
+static void put_u16(uint8_t *p, size_t at, uint16_t v) { memcpy(p + at, &v, sizeof v); }
+static void put_u32(uint8_t *p, size_t at, uint32_t v) { memcpy(p + at, &v, sizeof v); }
+static void put_u64(uint8_t *p, size_t at, uint64_t v) { memcpy(p + at, &v, sizeof v); }
+
+/* XEN_DOMCTL_getdomaininfo, laid out for the configured interface version. */
+static long getdomaininfo_locked(uint8_t *op, uint32_t version)
+{
+    uint16_t domid;
+    memcpy(&domid, op + SIM_DOMCTL_DOMAIN, sizeof domid);
+    sim_domain_t *d = NULL;
+    if (version >= SIM_DOMCTL_VERSION_EXACT_DOMAIN) {
+        d = host_find_domain_locked(domid);
+    } else {
+        if (domid >= SIM_DOMID_FIRST_RESERVED)
+            return -EINVAL;
+        for (size_t i = 0; i < g_host.n_domains; i++) {
+            sim_domain_t *c = g_host.domains[i];
+            if (!c->destroyed && c->domid >= domid && (!d || c->domid < d->domid))
+                d = c;
+        }
+    }
+    if (!d)
+        return -ESRCH;
+    host_advance_all_locked(host_now_ms_locked());
+    host_refresh_counts_locked(d);
+    uint8_t *u = op + SIM_DOMCTL_U;
+    memset(u, 0, SIM_DOMCTL_SIZE - SIM_DOMCTL_U);
+    put_u16(u, SIM_GDI_DOMAIN, (uint16_t)d->domid);
+    put_u32(u, SIM_GDI_FLAGS, XEN_DOMINF_running | (d->type == SIM_PV ? 0 : XEN_DOMINF_hvm_guest));
+    put_u64(u, SIM_GDI_TOT_PAGES, d->populated_frames - d->paged_frames);
+    put_u64(u, SIM_GDI_MAX_PAGES, d->static_max_kib / (SIM_PAGE_SIZE / 1024));
+    /* a PV guest's shared info is named by mfn; an HVM guest's gfn is whatever it chose */
+    put_u64(u, SIM_GDI_SHARED_INFO_FRAME, d->pv ? pv_meta_first(d->pv) + PV_META_SHINFO : ~0ULL);
+    put_u32(u, SIM_GDI_NR_ONLINE_VCPUS, 1);
+    size_t arch = SIM_GDI_ARCH_CONFIG_OLD;
+    if (version >= SIM_DOMCTL_VERSION_GPADDR_BITS) {
+        u[SIM_GDI_GPADDR_BITS] = 40;
+        arch = SIM_GDI_ARCH_CONFIG;
+    }
+    /* emulation_flags: what Xen accepts for an HVM and a PVH domU (emulation_flags_ok) */
+    uint32_t emulation = d->type == SIM_HVM ? (XEN_X86_EMU_ALL & ~XEN_X86_EMU_VPCI)
+                       : d->type == SIM_PVH ? XEN_X86_EMU_LAPIC : 0;
+    put_u32(u, arch, emulation);
+    put_u16(op, SIM_DOMCTL_DOMAIN, (uint16_t)d->domid);
+    return 0;
+}
+
+/* do_domctl: the interface version first, as Xen checks it before anything else */
+static long domctl_locked(uint8_t *op)
+{
+    if (!op)
+        return -EFAULT;
+    uint32_t cmd, version;
+    memcpy(&cmd, op + SIM_DOMCTL_CMD, sizeof cmd);
+    memcpy(&version, op + SIM_DOMCTL_INTERFACE_VERSION, sizeof version);
+    if (version != (uint64_t)g_host.knobs.domctl_version)
+        return -EACCES;
+    if (cmd == XEN_DOMCTL_getdomaininfo)
+        return getdomaininfo_locked(op, version);
+    return -ENOSYS;
+}
 
 static long hypercall_locked(sim_fd_t *f, void *udata)
 {
@@ -461,15 +594,10 @@ static long hypercall_locked(sim_fd_t *f, void *udata)
     if (f->restricted >= 0)
         return -EPERM;
     const privcmd_hypercall_t *h = udata;
-    if (h->op == __HYPERVISOR_memory_op && h->arg[0] == XENMEM_maximum_gpfn) {
-        const domid_t *dom = (const domid_t *)(uintptr_t)h->arg[1];
-        if (!dom)
-            return -EFAULT;
-        sim_domain_t *d = host_find_domain_locked(*dom);
-        if (!d)
-            return -ESRCH;
-        return (long)(d->frames - 1);
-    }
+    if (h->op == __HYPERVISOR_memory_op)
+        return memory_op_locked(h->arg[0], (const domid_t *)(uintptr_t)h->arg[1]);
+    if (h->op == __HYPERVISOR_domctl)
+        return domctl_locked((uint8_t *)(uintptr_t)h->arg[0]);
     return -ENOSYS;
 }
 
@@ -560,7 +688,31 @@ int64_t sim_abi_value(const char *name)
         { "PRIVCMD_MMAPBATCH_MFN_ERROR", (int64_t)PRIVCMD_MMAPBATCH_MFN_ERROR },
         { "PRIVCMD_MMAPBATCH_PAGED_ERROR", (int64_t)PRIVCMD_MMAPBATCH_PAGED_ERROR },
         { "__HYPERVISOR_memory_op", __HYPERVISOR_memory_op },
+        { "__HYPERVISOR_domctl", __HYPERVISOR_domctl },
         { "XENMEM_maximum_gpfn", XENMEM_maximum_gpfn },
+        { "XENMEM_current_reservation", XENMEM_current_reservation },
+        { "XENMEM_maximum_reservation", XENMEM_maximum_reservation },
+        { "XEN_DOMCTL_getdomaininfo", XEN_DOMCTL_getdomaininfo },
+        { "XEN_DOMINF_hvm_guest", XEN_DOMINF_hvm_guest },
+        { "XEN_X86_EMU_PIC", XEN_X86_EMU_PIC },
+#ifdef SIM_HAVE_XEN_DOMCTL
+        /* the installed header's own version and layout */
+        { "XEN_DOMCTL_INTERFACE_VERSION", XEN_DOMCTL_INTERFACE_VERSION },
+        { "sizeof_xen_domctl", sizeof(struct xen_domctl) },
+        { "offsetof_xen_domctl_interface_version", offsetof(struct xen_domctl, interface_version) },
+        { "offsetof_xen_domctl_domain", offsetof(struct xen_domctl, domain) },
+        { "offsetof_xen_domctl_u", offsetof(struct xen_domctl, u) },
+        { "offsetof_getdomaininfo_flags", offsetof(struct xen_domctl_getdomaininfo, flags) },
+        { "offsetof_getdomaininfo_tot_pages", offsetof(struct xen_domctl_getdomaininfo, tot_pages) },
+        { "offsetof_getdomaininfo_max_pages", offsetof(struct xen_domctl_getdomaininfo, max_pages) },
+        { "offsetof_getdomaininfo_shared_info_frame", offsetof(struct xen_domctl_getdomaininfo, shared_info_frame) },
+        { "offsetof_getdomaininfo_arch_config", offsetof(struct xen_domctl_getdomaininfo, arch_config) },
+        { "offsetof_shared_info_max_pfn", offsetof(struct shared_info, arch.max_pfn) },
+        { "offsetof_shared_info_pfn_to_mfn_frame_list_list", offsetof(struct shared_info, arch.pfn_to_mfn_frame_list_list) },
+        { "offsetof_shared_info_p2m_cr3", offsetof(struct shared_info, arch.p2m_cr3) },
+        { "offsetof_shared_info_p2m_vaddr", offsetof(struct shared_info, arch.p2m_vaddr) },
+        { "offsetof_shared_info_p2m_generation", offsetof(struct shared_info, arch.p2m_generation) },
+#endif
     };
     for (size_t i = 0; name && i < sizeof abi / sizeof abi[0]; i++) {
         if (!strcmp(abi[i].name, name))

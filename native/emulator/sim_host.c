@@ -246,6 +246,12 @@ uint64_t host_now_ms_locked(void)
     return (mono_ns() - g_host.start_ns) / 1000000ULL;
 }
 
+static bool populated(uint8_t s)
+{
+    int kind = s & FS_KIND_MASK;
+    return kind != SIM_HOLE && kind != SIM_BALLOONED;
+}
+
 static void rebuild_ram_runs(sim_domain_t *d)
 {
     free(d->ram_runs);
@@ -253,6 +259,9 @@ static void rebuild_ram_runs(sim_domain_t *d)
     d->n_ram_runs = 0;
     size_t cap = 0;
     uint64_t ram = 0;
+    d->populated_frames = 0;
+    for (uint64_t g = 0; g < d->frames; g++)
+        d->populated_frames += populated(d->state[g]);
     for (uint64_t g = 0; g < d->frames;) {
         if ((d->state[g] & FS_KIND_MASK) != SIM_RAM) {
             g++;
@@ -270,6 +279,12 @@ static void rebuild_ram_runs(sim_domain_t *d)
     }
     d->ram_frames = ram;
     d->ram_runs_dirty = false;
+}
+
+void host_refresh_counts_locked(sim_domain_t *d)
+{
+    if (d->ram_runs_dirty)
+        rebuild_ram_runs(d);
 }
 
 static uint64_t random_ram_gfn(sim_domain_t *d)
@@ -459,6 +474,7 @@ static void free_domain(sim_domain_t *d)
     free(d->paged_list);
     free(d->ram_runs);
     free(d->state);
+    free(d->pv);
     free(d);
 }
 
@@ -575,8 +591,10 @@ int sim_domain_add(uint32_t domid, const char *name, uint32_t type, uint64_t fra
         }
         sim_domain_t *d = ret ? NULL : calloc(1, sizeof *d);
         uint8_t *state = d ? calloc(frames, 1) : NULL;
-        if (!ret && (!d || !state)) {
+        sim_pv_t *pv = state && type == SIM_PV ? pv_create(domid, frames) : NULL;
+        if (!ret && (!d || !state || (type == SIM_PV && !pv))) {
             free(d);
+            free(state);
             d = NULL;
             errno = ENOMEM;
             ret = -1;
@@ -589,6 +607,7 @@ int sim_domain_add(uint32_t domid, const char *name, uint32_t type, uint64_t fra
             d->target_kib = target_kib;
             d->static_max_kib = static_max_kib;
             d->state = state; /* all RAM, resident */
+            d->pv = pv;
             d->ram_runs_dirty = true;
             d->rng = g_host.seed ^ mix64(domid + 1);
             d->ring_size = 64;
@@ -620,6 +639,8 @@ int sim_domain_set_range(uint32_t domid, uint64_t first, uint64_t last, uint32_t
                                         (kind == SIM_PAGED ? SIM_RAM : kind));
             }
             d->ram_runs_dirty = true;
+            if (d->pv)
+                d->pv->generation += 2; /* the guest updated its p2m: before and after */
             if (kind == SIM_PAGED) {
                 for (uint64_t g = first; g <= last; g++)
                     page_out_locked(d, g);

@@ -40,6 +40,23 @@ typedef struct sim_run {
     uint64_t ram_before; /* RAM frames in earlier runs: lets a random RAM index find its gfn */
 } sim_run_t;
 
+/*
+ * A PV guest's machine frames and the p2m it publishes (sim_pv.c). Its RAM pfns live in a
+ * region of machine frames of its own, shuffled within blocks of 64 so that pfn and mfn differ;
+ * after the region come the pages of the p2m itself ("meta" pages: shared info, page tables,
+ * frame lists, p2m pages), whose content is generated when they are mapped.
+ */
+typedef struct sim_pv {
+    uint64_t mfn_base;   /* first machine frame of the guest's region */
+    uint64_t region;     /* machine frames for RAM pfns: frames rounded up to 64 */
+    uint32_t form;       /* enum sim_p2m_form */
+    uint32_t hostile;    /* enum sim_p2m_hostile */
+    uint64_t generation; /* p2m_generation: +2 for every layout change */
+    uint64_t n_p2m;      /* p2m pages: 512 entries each */
+    uint64_t n_fl;       /* frame-list pages of the 3-level tree */
+    uint64_t n_l1;       /* L1 page tables mapping the linear p2m list */
+} sim_pv_t;
+
 typedef struct sim_domain {
     uint32_t domid;
     uint32_t type;
@@ -72,6 +89,9 @@ typedef struct sim_domain {
     sim_plant_t *plants;
     size_t n_plants;
     uint64_t batch_calls; /* counted for the destroy_after_calls knob */
+
+    uint64_t populated_frames; /* frames with a page (any kind but hole and ballooned) */
+    sim_pv_t *pv;              /* PV guests only */
 } sim_domain_t;
 
 typedef struct sim_knobs {
@@ -86,6 +106,8 @@ typedef struct sim_knobs {
     int64_t eperm;
     int64_t open_errno;
     int64_t alias_2_40;
+    int64_t self_domid;     /* the domain the caller runs in (-1: none): mapping it is ESRCH */
+    int64_t domctl_version; /* the XEN_DOMCTL_INTERFACE_VERSION this hypervisor accepts */
 } sim_knobs_t;
 
 typedef struct sim_host {
@@ -124,5 +146,35 @@ uint32_t host_content_page(const sim_domain_t *d, uint64_t gfn);
 /* Writes the frame's planted bytes over a copy of its content. */
 void host_apply_plants(const sim_domain_t *d, uint64_t gfn, uint8_t *page);
 void device_reset_knobs_locked(void);
+/* Populated frames and RAM runs, rebuilt after layout changes. */
+void host_refresh_counts_locked(sim_domain_t *d);
+
+/* ---- PV guests (sim_pv.c) ---- */
+/* Meta pages, by index from the first mfn after the region. */
+enum {
+    PV_META_SHINFO = 0,
+    PV_META_MISSING = 1, /* the p2m page every all-invalid stretch of the list points to */
+    PV_META_FLL = 2,
+    PV_META_L4 = 3,
+    PV_META_L3 = 4,
+    PV_META_L2 = 5,
+    PV_META_L1 = 6, /* n_l1 of them, then n_fl frame lists, then n_p2m p2m pages */
+};
+sim_pv_t *pv_create(uint32_t domid, uint64_t frames);
+uint64_t pv_meta_first(const sim_pv_t *pv);
+uint64_t pv_meta_count(const sim_pv_t *pv);
+/* The p2m size the guest claims (max_pfn in its shared info). */
+uint64_t pv_max_pfn(const sim_domain_t *d);
+/*
+ * What a machine frame number given for a PV guest is: 0 and *pfn set for one of its pfns,
+ * 0 and *meta set (>= 0) for a page of its p2m, else the negative errno Xen answers (a frame
+ * it does not own). `writable`: the mapping asked for is writable, which Xen refuses for
+ * pages typed as page tables.
+ */
+int pv_resolve_locked(const sim_domain_t *d, uint64_t mfn, bool writable, uint64_t *pfn, int64_t *meta);
+/* Writes meta page `index` of the guest into `page`. */
+void pv_meta_content_locked(const sim_domain_t *d, int64_t index, uint8_t *page);
+/* The p2m entry of a pfn, as the guest's p2m pages hold it. */
+uint64_t pv_p2m_entry_locked(const sim_domain_t *d, uint64_t pfn);
 
 #endif

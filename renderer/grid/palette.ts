@@ -3,7 +3,8 @@
  * colours stay apart for every common kind of colour blindness: mapped blue and paged orange,
  * then a colour of its own for each errno framescope meets (EPERM reddish purple, EBUSY bluish
  * green, ENOMEM vermillion, ESRCH sky blue, EFAULT yellow). Holes (EINVAL) are a neutral grey,
- * framescope's own "no answer" codes lighter or darker greys, and "not scanned" sits just
+ * a PV guest's pfns without a machine frame (NO_MFN) a dark sienna, framescope's own "no answer"
+ * codes lighter or darker greys, and "not scanned" sits just
  * above the background, so unscanned space reads as empty.
  *
  * Zoomed out, a pixel holding several frames mixes their colours weighted by their counts
@@ -11,7 +12,7 @@
  * values, so a pixel 8 % orange and 92 % blue is the sRGB point 8 % of the way from blue to
  * orange, and an image's pixels can be unmixed back into shares (the e2e tests do).
  */
-import { CODE_MAPPED, CODE_NOT_IN_DUMP, CODE_PAGED, CODE_UNSCANNED, CODE_V1_NO_ERRNO, CODE_V1_UNADDRESSABLE, ERRNO,
+import { CODE_MAPPED, CODE_NO_MFN, CODE_NOT_IN_DUMP, CODE_PAGED, CODE_UNSCANNED, CODE_V1_NO_ERRNO, CODE_V1_UNADDRESSABLE, ERRNO,
   type FrameStatus, statusOf } from '../frame-codes';
 
 export const GRID_COLORS = {
@@ -47,6 +48,8 @@ const OWN_COLORS: Record<number, string> = {
   [ERRNO.ESRCH]: '#56B4E9',
   [ERRNO.EFAULT]: GRID_COLORS.highlight,
   [ERRNO.EACCES]: '#9E7BB5',
+  /** A PV guest's hole (no machine frame in its p2m): a dark sienna, far from every colour above for every colour vision. */
+  [CODE_NO_MFN]: '#6c300c',
   [CODE_NOT_IN_DUMP]: '#363a40',
   [CODE_V1_NO_ERRNO]: '#8c8c8c',
   [CODE_V1_UNADDRESSABLE]: '#b0b0b0',

@@ -133,7 +133,7 @@ int priority(uint code) {
   int p = 3;
   if (code == 255u) p = 0;
   else if (code == 0u) p = 1;
-  else if (code == 22u || code == 252u || code == 253u || code == 254u) p = 2;
+  else if (code == 22u || code == 251u || code == 252u || code == 253u || code == 254u) p = 2;
   else if (code == 2u) p = 4;
   return p * 256 + (255 - int(code));
 }

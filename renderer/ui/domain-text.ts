@@ -2,20 +2,29 @@
 import type { DomainInfo } from '../../app/api';
 import { PAGE_SIZE, formatBytes, formatCount } from '../format';
 
+/** Bytes the hypervisor counts (XENMEM_*_reservation) when it said, else xenstore's KiB. */
+function sizeBytes(pages: number | null | undefined, kib: number | null): number | null {
+  if (pages !== null && pages !== undefined) return pages * PAGE_SIZE;
+  return kib === null ? null : kib * 1024;
+}
+
 export function memoryText(d: DomainInfo): string {
-  if (d.memoryKiB === null) return 'memory unknown';
-  const now = formatBytes(d.memoryKiB * 1024);
-  if (d.maxMemoryKiB !== null && d.maxMemoryKiB !== d.memoryKiB) return `${now} of ${formatBytes(d.maxMemoryKiB * 1024)} max`;
-  return now;
+  const now = sizeBytes(d.currentPages, d.memoryKiB);
+  const max = sizeBytes(d.maxPages, d.maxMemoryKiB);
+  if (now === null) return 'memory unknown';
+  if (max !== null && max !== now) return `${formatBytes(now)} of ${formatBytes(max)} max`;
+  return formatBytes(now);
+}
+
+export function domainOptionText(d: DomainInfo): string {
+  const type = d.type ? ` · ${d.type.toUpperCase()}` : '';
+  return `${d.id} · ${d.name}${type} — ${memoryText(d)} · ${framesText(d)}`;
 }
 
 export function framesText(d: DomainInfo): string {
   return d.frames === null ? 'frame count unknown' : `${formatCount(d.frames)} frames`;
 }
 
-export function domainOptionText(d: DomainInfo): string {
-  return `${d.id} · ${d.name} — ${memoryText(d)} · ${framesText(d)}`;
-}
 
 /** The gfn space the frame count spans (highest gfn + 1, times the page size). */
 export function gfnSpaceText(d: DomainInfo): string | null {

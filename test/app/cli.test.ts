@@ -7,7 +7,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 
 import { FrameTally } from '../../app/frame-status';
-import { encodeSnapshot } from '../../app/snapshot';
+import { decodeSnapshot, encodeSnapshot } from '../../app/snapshot';
 import { servedUrl } from '../fakes/served-url';
 const CLI = path.join(__dirname, '../../app/cli.js');
 const EXAMPLE = path.join(__dirname, '../../../examples/sim-host.json');
@@ -28,12 +28,37 @@ function oneErrorLine(err: string): string {
 test('domains: a table, and --json', () => {
   const table = framescope('--backend', 'sim', 'domains');
   assert.equal(table.code, 0, table.err);
-  assert.match(table.out, /^ID\s+NAME\s+MEMORY\s+MAX\s+FRAMES/);
-  assert.match(table.out, /web-01\s+2\.0 GiB/);
-  const json = framescope('--backend', 'sim', 'domains', '--json');
+  assert.match(table.out, /^ID\s+NAME\s+TYPE\s+MEMORY\s+MAX\s+FRAMES$/m);
+  // sizes from XENMEM_current_reservation / _maximum_reservation: xenstore has none for Domain-0
+  assert.match(table.out, /^ 0\s+Domain-0\s+PV\s+1\.0 GiB\s+1\.0 GiB\s+0x50000$/m);
+  assert.match(table.out, /^ 2\s+pvh-ballooned\s+PVH\s+\d+ MiB\s+128 MiB\s+0x100000$/m);
+  assert.match(table.out, /^ 3\s+web-01\s+HVM\s+1\.\d GiB\s+2\.0 GiB/m);
+  const json = framescope('--backend', 'sim', '--sim-clock', 'stepped', 'domains', '--json');
   const domains = JSON.parse(json.out);
-  assert.equal(domains.length, 6);
-  assert.deepEqual(domains[1], { id: 1, name: 'hvm-firmware', memoryKiB: 65536, maxMemoryKiB: 65536, frames: 0x100000 });
+  assert.equal(domains.length, 7);
+  assert.deepEqual(domains[0], { id: 0, name: 'Domain-0', memoryKiB: null, maxMemoryKiB: null, frames: 0x50000, currentPages: 0x40000, maxPages: 0x40000, type: 'pv' });
+  const { currentPages, ...rest } = domains[1];
+  assert.deepEqual(rest, { id: 1, name: 'hvm-firmware', memoryKiB: 65536, maxMemoryKiB: 65536, frames: 0x100000, maxPages: 16384, type: 'hvm' });
+  assert.ok(currentPages > 0 && currentPages < 16384, `${currentPages} pages: some are paged out`);
+});
+
+test('a hypervisor whose domctl version framescope does not know: types unknown, said once; PV frames explained', () => {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fs-cli-domctl-')), 'host.json');
+  fs.writeFileSync(file, JSON.stringify({
+    clock: 'stepped',
+    knobs: { domctlVersion: 0x30 },
+    domains: [
+      { id: 0, name: 'Domain-0', type: 'pv', frames: 0x1000 },
+      { id: 3, name: 'pv-untranslated', type: 'pv', frames: 0x1000, layout: [{ first: 0, last: '0xff', kind: 'eperm' }, { first: '0x100', last: '0xfff', kind: 'ebusy' }] },
+    ],
+  }));
+  const r = framescope('--sim-config', file, 'domains');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^ 3\s+pv-untranslated\s+-\s+16 MiB\s+16 MiB\s+0x1000$/m);
+  assert.match(oneErrorLine(r.err), /^framescope: note: type unknown: XEN_DOMCTL_getdomaininfo answered EACCES at every interface version framescope knows \(0x12-0x18, Xen 4\.14-4\.22\)/);
+  const scan = framescope('--sim-config', file, 'scan', '--domain', '3');
+  assert.equal(scan.code, 1);
+  assert.match(oneErrorLine(scan.err), /^framescope: every frame of domain 3 from 0x0 answered EPERM or EBUSY, as a PV guest's do when its pfns are not translated to machine frames: XEN_DOMCTL_getdomaininfo answered EACCES/);
 });
 
 test('without /dev/xen/privcmd the CLI says it uses the simulated host', () => {
@@ -64,11 +89,24 @@ test('the same frozen host scans the same twice', () => {
 });
 
 test('scan: a readable table', () => {
-  const r = framescope('--sim-clock', 'stepped', 'scan', '--domain', 'Domain-0', '--range', '0-0x1ff');
+  const r = framescope('--sim-clock', 'stepped', 'scan', '--domain', 'hvm-firmware', '--range', '0x90-0xcf');
   assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /domain 0 \(Domain-0\)\s+gfn 0x0-0x1ff\s+512\/512 frames/);
-  assert.match(r.out, /EPERM\s+256/);
-  assert.match(r.out, /EBUSY\s+256/);
+  assert.match(r.out, /domain 1 \(hvm-firmware\)\s+gfn 0x90-0xcf\s+64\/64 frames/);
+  assert.match(r.out, /^STATUS\s+FRAMES\s+SHARE$/m);
+  assert.match(r.out, /^invalid\s+32\s+50\.0%$/m); // the VGA hole 0xa0-0xbf
+  assert.match(r.out, /^EINVAL\s+32$/m);
+});
+
+test('scan and search of dom0 from dom0: Xen refuses a domain\'s own frames, and framescope says so', () => {
+  const why = /^framescope: domain 0 is the domain framescope runs in: Xen refuses to map a domain's own frames through privcmd \(ESRCH\)$/;
+  const scan = framescope('--sim-clock', 'stepped', 'scan', '--domain', 'Domain-0');
+  assert.equal(scan.code, 1, scan.err);
+  assert.match(oneErrorLine(scan.err), why);
+  assert.doesNotMatch(scan.err, /no longer exists/);
+  assert.match(scan.out, / 0\/327680 frames /, 'nothing counted: the scan stops at the first batch');
+  const search = framescope('--sim-clock', 'stepped', 'search', '--domain', '0', '--string', 'FRAMESCOPE');
+  assert.equal(search.code, 1, search.err);
+  assert.match(oneErrorLine(search.err), why);
 });
 
 test('read: a hex dump of one frame, at its guest-physical address', () => {
@@ -163,6 +201,27 @@ test('--abi v1: V1 even where the kernel has V2, answering the same frames as V2
   const search = framescope('--abi', 'v1', 'search', '--domain', 'web-01', '--string', 'FRAMESCOPE-MARKER', '--json');
   assert.equal(search.code, 0, search.err);
   assert.ok(JSON.parse(search.out).hits > 0);
+});
+
+test('a PV guest, by pfn through its p2m: NO_MFN where ballooned, the marker found and read, a snapshot that keeps both', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fs-cli-pv-'));
+  const snap = path.join(dir, 'pv.fsnap');
+  const r = framescope('--sim-clock', 'stepped', 'scan', '--domain', 'pv-guest', '--json', '--out', snap);
+  assert.equal(r.code, 0, r.err);
+  const s = JSON.parse(r.out);
+  // ballooned: 0x3000-0x30ff, 0x4801, 0x7a00-0x7bff and everything from 0xa000
+  const noMfn = 0x100 + 1 + 0x200 + 0x6000;
+  assert.deepEqual(s.errnos, { NO_MFN: noMfn });
+  assert.deepEqual(s.counts, { mapped: 0x10000 - noMfn, paged: 0, invalid: noMfn });
+  const { codes } = decodeSnapshot(fs.readFileSync(snap));
+  assert.deepEqual([codes[0x2fff], codes[0x3000], codes[0x4801], codes[0x7b00], codes[0x9fff], codes[0xa000]], [0, 251, 251, 251, 0, 251]);
+  const found = JSON.parse(framescope('search', '--domain', 'pv-guest', '--string', 'FRAMESCOPE-MARKER pv-guest', '--json').out);
+  assert.deepEqual(found.matches.map((m: { gfn: number; offset: number }) => [m.gfn, m.offset]), [[0x1234, 0x100]]);
+  const read = framescope('read', '--domain', 'pv-guest', '--gfn', '0x1234');
+  assert.match(read.out.split('\n')[16], /^01234100  46 52 41 4d 45 53 43 4f  50 45 2d 4d 41 52 4b 45  \|FRAMESCOPE-MARKE\|$/);
+  const hole = framescope('read', '--domain', 'pv-guest', '--gfn', '0xa000');
+  assert.equal(hole.code, 1);
+  assert.match(oneErrorLine(hole.err), /gfn 0xa000 of domain 6 did not map: NO_MFN: no machine frame \(p2m entry invalid\)$/);
 });
 
 test('--help and --version', () => {

@@ -93,7 +93,7 @@ test('opening a dump, then the host again, tells every listener', async () => {
     assert.equal((await inspector.hostInfo()).backend, 'dump', 'a failed open keeps the current source');
     const back = await inspector.openSource({ kind: 'host' });
     assert.equal(back.backend, 'sim');
-    assert.equal((await inspector.listDomains()).length, 6);
+    assert.equal((await inspector.listDomains()).length, 7);
   } finally {
     off();
   }

@@ -31,7 +31,7 @@ test('host info says simulated and names every frame code', async () => {
 
 test('domains of the built-in host, with their frame counts from the hypercall', async () => {
   const domains = await inspector.listDomains();
-  assert.deepEqual(domains.map((d) => d.name), ['Domain-0', 'hvm-firmware', 'pvh-ballooned', 'web-01', 'db-02', 'bigmem-64g']);
+  assert.deepEqual(domains.map((d) => d.name), ['Domain-0', 'hvm-firmware', 'pvh-ballooned', 'web-01', 'db-02', 'bigmem-64g', 'pv-guest']);
   const fw = domains.find((d) => d.id === 1)!;
   assert.equal(fw.frames, 0x100000);
   assert.equal(fw.memoryKiB, 64 * 1024);

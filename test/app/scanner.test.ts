@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 
 import { DomainType } from '../../native/emulator';
@@ -6,7 +9,9 @@ import { errno } from '../../native/syscalls';
 import { UnknownDomainError } from '../../app/frame-source';
 import { CODE_MAPPED, CODE_PAGED, FrameTally } from '../../app/frame-status';
 import { PrivcmdFrameSource } from '../../app/privcmd-source';
-import { ChunkOut, planScan, runScan } from '../../app/scanner';
+import { openFrameSource } from '../../app/backend';
+import { ChunkOut, diagnoseBatch, planScan, runScan } from '../../app/scanner';
+import { parsePattern, searchFrames } from '../../app/search';
 import { LAYOUT, testHost, TEST_DOMID, TEST_FRAMES } from '../fakes/emulator-host';
 
 async function openSource() {
@@ -173,6 +178,54 @@ test('a source confined to one domain refuses every other, and its device is res
     await assert.rejects(source.mapFrames(8, 0, 1, { mode: 'observe' }), UnknownDomainError);
     assert.equal((await source.mapFrames(TEST_DOMID, 0, 1, { mode: 'observe' })).codes[0], 0);
     assert.equal(emu.stats().openFds, 1, 'a single descriptor, restricted to the domain');
+  } finally {
+    await source.close();
+  }
+});
+
+/** A host file with a guest and the domain framescope runs in (as on a dom0, or a driver domain). */
+function hostWithSelf(selfDomid: number | null): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fs-self-')), 'host.json');
+  fs.writeFileSync(file, JSON.stringify({
+    clock: 'stepped',
+    knobs: selfDomid === null ? { selfDomid: null } : { selfDomid },
+    domains: [
+      { id: 0, name: 'Domain-0', type: 'pv', frames: 0x1000, p2m: { form: 'list' } },
+      { id: 4, name: 'driver-dom', type: 'pvh', frames: 0x800 },
+    ],
+  }));
+  return file;
+}
+
+test('the domain framescope runs in: every frame answers ESRCH, and scan and search say why', async () => {
+  for (const own of [0, 4]) {
+    const source = await openFrameSource({ backend: 'sim', simConfig: hostWithSelf(own) });
+    try {
+      assert.equal(await source.ownDomain?.(), own);
+      const summary = await runScan(source, await planScan(source, { domain: own, batch: 256 }), () => {});
+      assert.equal(summary.error, `domain ${own} is the domain framescope runs in: Xen refuses to map a domain's own frames through privcmd (ESRCH)`);
+      assert.equal(summary.scanned, 0, 'the first batch tells: nothing more is asked');
+      const search = await searchFrames(source, { domain: own, first: 0, last: 0x7ff, pattern: parsePattern({ text: 'x' }) });
+      assert.equal(search.error, summary.error);
+      // the other domain maps as ever (a PV dom0 seen from a driver domain through its p2m)
+      const r = await source.mapFrames(own === 0 ? 4 : 0, 0, 16, { mode: 'observe' });
+      assert.deepEqual([...new Set(r.codes)], [CODE_MAPPED]);
+    } finally {
+      await source.close();
+    }
+  }
+});
+
+test('a domain that answers ESRCH and is not framescope\'s own is gone, as before', async () => {
+  const source = await openFrameSource({ backend: 'sim', simConfig: hostWithSelf(null) });
+  try {
+    assert.equal(await source.ownDomain?.(), null);
+    const codes = new Uint8Array(8).fill(errno.ESRCH);
+    assert.equal(await diagnoseBatch(source, 0, 0x40, codes), 'domain 0 no longer exists (every frame from 0x40 answered ESRCH)');
+    codes[3] = CODE_MAPPED;
+    assert.equal(await diagnoseBatch(source, 0, 0x40, codes), null, 'one frame mapped: nothing to say about the domain');
+    const r = await source.mapFrames(0, 0, 16, { mode: 'observe' });
+    assert.ok(r.codes.every((c) => c === CODE_MAPPED), 'with no domain of its own, framescope maps dom0\'s frames as any other');
   } finally {
     await source.close();
   }

@@ -168,6 +168,19 @@ test('knobs map onto the emulator knobs', () => {
   });
 });
 
+test('selfDomid: the domain framescope runs in, 0 unless told, null for none of the host\'s', () => {
+  const cases: Array<[unknown, number]> = [[undefined, 0], [3, 3], [null, -1]];
+  for (const [selfDomid, knob] of cases) {
+    const config = parseSimHostConfig({ ...minimalHost(), knobs: selfDomid === undefined ? {} : { selfDomid } });
+    withEmulator((emu) => {
+      applySimHostConfig(emu, { ...config, clock: 'stepped' });
+      assert.equal(emu.knob('self_domid'), knob);
+    });
+  }
+  assert.match(parseError({ ...minimalHost(), knobs: { selfDomid: 0x7ff0 } }), /^sim config: knobs\.selfDomid: 32752 is above the maximum 32751/);
+  assert.match(parseError({ ...minimalHost(), knobs: { selfDomid: 'dom0' } }), /^sim config: knobs\.selfDomid: expected a number/);
+});
+
 test('paging fields default', () => {
   const config = parseSimHostConfig(minimalHost({ paging: {} }));
   assert.deepEqual(config.domains[0].paging, {
@@ -252,4 +265,20 @@ test('file problems give one line naming the file', () => {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('p2m: a PV guest publishes one in the form asked for; other guests cannot', () => {
+  const pv = (p2m: unknown, frames = '0x1000') => ({ domains: [{ id: 1, name: 'pv', type: 'pv', frames, layout: [{ first: '0x100', last: '0x1ff', kind: 'ballooned' }], p2m }] });
+  withEmulator((emu) => {
+    applySimHostConfig(emu, { ...parseSimHostConfig(pv({})), clock: 'stepped' });
+    assert.ok(emu.machineFrame(1, 0) > 0x1000, 'the default form publishes a p2m: pfns live in machine frames of their own');
+    assert.throws(() => emu.machineFrame(1, 0x100), /EINVAL/, 'a ballooned pfn has no machine frame');
+    applySimHostConfig(emu, { ...parseSimHostConfig(pv({ form: 'none' })), clock: 'stepped' });
+    assert.throws(() => emu.machineFrame(1, 0), /EINVAL/, 'not published');
+  });
+  assert.equal(parseSimHostConfig(pv({ form: 'tree', hostile: 'loop' })).domains[0].p2m?.hostile, 'loop');
+  assert.match(parseError(pv({ form: 'mesh' })), /^sim config: domains\[0\]\.p2m\.form: "mesh" is not one of "none", "list", "tree", "both"$/);
+  assert.match(parseError(pv({ hostile: 'evil' })), /^sim config: domains\[0\]\.p2m\.hostile: "evil" is not one of "loop", "out-of-range"/);
+  assert.match(parseError({ domains: [{ id: 1, name: 'hvm', frames: 16, p2m: {} }] }), /^sim config: domains\[0\]\.p2m: a p2m is what a PV guest publishes: this domain is hvm$/);
+  assert.match(parseError(pv({}, '0x1000001')), /^sim config: domains\[0\]\.frames: 0x1000001 is more than the 0x1000000 frames a simulated PV guest with a p2m may have$/);
 });

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import {
-  connectXenstore, listXenstoreDomains, XenstoreClient, XenstoreError,
+  connectXenstore, listXenstoreDomains, readOwnDomid, XenstoreClient, XenstoreError,
   XENBUS_DEVICE_PATH, XENSTORE_SOCKET_PATHS,
 } from '../../app/xenstore';
 import { FakeXenstored, FakeXenstoredOptions, startFakeXenstored } from '../fakes/fake-xenstored';
@@ -359,4 +359,17 @@ test('the fake parses requests written 1 byte at a time and several in one write
       await fake.close();
     }
   });
+});
+
+test('the domain this process runs in: xenstore\'s domid, relative to the connection\'s home', { timeout: 5000 }, async () => {
+  await withFake({ tree: { ...HOST_TREE, '/local/domain/0/domid': '0' } }, async (client, fake) => {
+    assert.equal(await readOwnDomid(client), 0);
+    assert.equal(fake.requests.at(-1)?.path, 'domid');
+  });
+  await withFake({ tree: { ...HOST_TREE, '/local/domain/12/domid': '12' }, home: '/local/domain/12' }, async (client) => {
+    assert.equal(await readOwnDomid(client), 12);
+  });
+  // no key, or nonsense in it: not known
+  await withFake({ tree: HOST_TREE }, async (client) => assert.equal(await readOwnDomid(client), null));
+  await withFake({ tree: { ...HOST_TREE, '/local/domain/0/domid': 'zero' } }, async (client) => assert.equal(await readOwnDomid(client), null));
 });

@@ -28,6 +28,8 @@ export interface FakeXenstoredOptions {
   replyChunkSize?: number;
   /** Hold replies until this many are ready, then write them in one write. */
   replyBatch?: number;
+  /** Where relative paths lead, as xenstored's home of the connection: default a dom0's. */
+  home?: string;
 }
 
 export interface FakeXenstoredRequest {
@@ -126,7 +128,8 @@ function serve(socket: net.Socket, nodes: Map<string, Node>, opts: FakeXenstored
         received = Buffer.alloc(0);
         return;
       }
-      const node = nodes.get(path);
+      // xenstored takes a relative path as relative to the connecting domain's home
+      const node = nodes.get(path.startsWith('/') ? path : `${opts.home ?? '/local/domain/0'}/${path}`);
       if (nul < 0) reply(XS_ERROR, 'EINVAL\0');
       else if (opts.errorOn?.[path] !== undefined) reply(XS_ERROR, `${opts.errorOn[path]}\0`);
       else if (type !== XS_DIRECTORY && type !== XS_READ) reply(XS_ERROR, 'EINVAL\0');

@@ -49,3 +49,35 @@ test('the x86_64 layouts of privcmd-semantics.md', () => {
   assert.equal(abi.IOCTL_PRIVCMD_HYPERCALL, 0x00305000);
   assert.equal(abi.IOCTL_PRIVCMD_RESTRICT, 0x00025006);
 });
+
+test('the domctl and shared-info layouts equal Xen\'s installed domctl.h and xen.h', () => {
+  const emu = loadEmulator();
+  const version = emu.abiValue('XEN_DOMCTL_INTERFACE_VERSION');
+  if (emu.abiSource() !== 'xen') {
+    // built without Xen's headers (the first test says whether it should have been): nothing to compare with
+    assert.equal(version, -1);
+    return;
+  }
+  const iface = abi.DOMCTL_INTERFACES.find((i) => i.version === version);
+  assert.ok(iface, `framescope knows the installed header's interface version 0x${version.toString(16)}`);
+  assert.equal(abi.XEN_DOMCTL_LAYOUT.size, emu.abiValue('sizeof_xen_domctl'));
+  assert.equal(abi.XEN_DOMCTL_LAYOUT.interfaceVersion, emu.abiValue('offsetof_xen_domctl_interface_version'));
+  assert.equal(abi.XEN_DOMCTL_LAYOUT.domain, emu.abiValue('offsetof_xen_domctl_domain'));
+  assert.equal(abi.XEN_DOMCTL_LAYOUT.u, emu.abiValue('offsetof_xen_domctl_u'));
+  for (const [field, name] of [['flags', 'flags'], ['totPages', 'tot_pages'], ['maxPages', 'max_pages'], ['sharedInfoFrame', 'shared_info_frame']] as const) {
+    assert.equal(abi.GETDOMAININFO_LAYOUT[field], emu.abiValue(`offsetof_getdomaininfo_${name}`), field);
+  }
+  assert.equal(iface.archConfig, emu.abiValue('offsetof_getdomaininfo_arch_config'));
+  for (const [field, name] of [['maxPfn', 'max_pfn'], ['frameListList', 'pfn_to_mfn_frame_list_list'], ['p2mCr3', 'p2m_cr3'],
+    ['p2mVaddr', 'p2m_vaddr'], ['p2mGeneration', 'p2m_generation']] as const) {
+    assert.equal(abi.SHARED_INFO_LAYOUT[field], emu.abiValue(`offsetof_shared_info_${name}`), field);
+  }
+});
+
+test('hypercall and domctl numbers equal the C header\'s', () => {
+  const emu = loadEmulator();
+  for (const name of ['__HYPERVISOR_domctl', 'XENMEM_current_reservation', 'XENMEM_maximum_reservation', 'XEN_DOMCTL_getdomaininfo',
+    'XEN_DOMINF_hvm_guest', 'XEN_X86_EMU_PIC'] as const) {
+    assert.equal(abi[name], emu.abiValue(name), name);
+  }
+});

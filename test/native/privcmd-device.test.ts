@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { DomainType, FrameKind, PagingState } from '../../native/emulator';
-import { PAGE_SIZE, V1_GFN_LIMIT } from '../../native/privcmd-abi';
+import {
+  DOMID_SELF, GETDOMAININFO_LAYOUT, PAGE_SIZE, V1_GFN_LIMIT, XEN_DOMCTL_getdomaininfo, XEN_DOMCTL_LAYOUT, XEN_DOMINF_hvm_guest,
+} from '../../native/privcmd-abi';
 import { FRAME_V1_NO_ERRNO, FRAME_V1_UNADDRESSABLE, PrivcmdDevice } from '../../native/privcmd-device';
 import { errno, SyscallError } from '../../native/syscalls';
 import { gfns, LAYOUT, mapsLineCount, MARKER, MARKER_GFN, MARKER_OFFSET, testHost, TEST_DOMID, TEST_FRAMES } from '../fakes/emulator-host';
@@ -279,6 +281,54 @@ test('XENMEM_maximum_gpfn through IOCTL_PRIVCMD_HYPERCALL gives the frame count'
   try {
     assert.equal(dev.maximumGpfn(TEST_DOMID), TEST_FRAMES - 1);
     assert.throws(() => dev.maximumGpfn(1234), (e: SyscallError) => e.errno === ESRCH);
+  } finally {
+    dev.close();
+  }
+});
+
+test('XENMEM_current_reservation and _maximum_reservation: pages held now and at most', async () => {
+  const { emu, dev } = openDevice();
+  try {
+    // everything but holes and ballooned frames has a page, less the paged-out ones Xen gave back
+    const span = (r: readonly [number, number]) => r[1] - r[0] + 1;
+    const populated = TEST_FRAMES - span(LAYOUT.hole) - span(LAYOUT.ballooned) - span(LAYOUT.tail);
+    assert.equal(dev.currentReservation(TEST_DOMID), populated - span(LAYOUT.paged));
+    assert.equal(dev.maximumReservation(TEST_DOMID), TEST_FRAMES); // static-max: TEST_FRAMES * 4 KiB
+    // mapping a paged frame pages it in: one page more, once the page-in completes
+    await dev.mapBatch(TEST_DOMID, gfns(LAYOUT.paged[0], 1));
+    emu.advanceClock(100);
+    assert.equal(dev.currentReservation(TEST_DOMID), populated - span(LAYOUT.paged) + 1);
+    assert.throws(() => dev.currentReservation(1234), (e: SyscallError) => e.errno === ESRCH && /XENMEM_current_reservation/.test(e.message));
+    assert.throws(() => dev.maximumReservation(1234), (e: SyscallError) => e.errno === ESRCH);
+    // DOMID_SELF is the domain the caller runs in
+    assert.throws(() => dev.currentReservation(DOMID_SELF), (e: SyscallError) => e.errno === ESRCH, 'the test host has no domain 0');
+    emu.setKnob('self_domid', TEST_DOMID);
+    assert.equal(dev.maximumReservation(DOMID_SELF), TEST_FRAMES);
+  } finally {
+    dev.close();
+  }
+});
+
+test('XEN_DOMCTL: Xen answers only its own interface version, EACCES to any other', () => {
+  const { emu, dev } = openDevice();
+  const op = (version: number) => {
+    const bytes = new Uint8Array(XEN_DOMCTL_LAYOUT.size);
+    const v = new DataView(bytes.buffer);
+    v.setUint32(XEN_DOMCTL_LAYOUT.cmd, XEN_DOMCTL_getdomaininfo, true);
+    v.setUint32(XEN_DOMCTL_LAYOUT.interfaceVersion, version, true);
+    v.setUint16(XEN_DOMCTL_LAYOUT.domain, TEST_DOMID, true);
+    return bytes;
+  };
+  try {
+    assert.equal(emu.knob('domctl_version'), 0x15, 'Xen 4.17 unless told otherwise');
+    const answer = new DataView(dev.domctl(op(0x15)).buffer);
+    assert.equal(answer.getUint16(XEN_DOMCTL_LAYOUT.u + GETDOMAININFO_LAYOUT.domain, true), TEST_DOMID);
+    assert.equal(answer.getUint32(XEN_DOMCTL_LAYOUT.u + GETDOMAININFO_LAYOUT.flags, true) & XEN_DOMINF_hvm_guest, XEN_DOMINF_hvm_guest);
+    assert.equal(answer.getUint32(XEN_DOMCTL_LAYOUT.u + GETDOMAININFO_LAYOUT.maxPages, true), TEST_FRAMES);
+    for (const other of [0x14, 0x16, 0]) assert.throws(() => dev.domctl(op(other)), (e: SyscallError) => e.errno === errno.EACCES);
+    emu.setKnob('domctl_version', 0x17);
+    assert.doesNotThrow(() => dev.domctl(op(0x17)));
+    assert.throws(() => dev.domctl(new Uint8Array(16)), RangeError);
   } finally {
     dev.close();
   }

@@ -59,7 +59,7 @@ test('koffi\'s native module and the emulator library are outside the archive', 
 test('the CLI runs from the unpacked tree with the system node', () => {
   const r = spawnSync(path.join(resources, 'bin/framescope'), ['--backend', 'sim', 'domains', '--json'], { encoding: 'utf8', cwd: os.tmpdir() });
   assert.equal(r.status, 0, r.stderr);
-  assert.equal(JSON.parse(r.stdout).length, 6);
+  assert.equal(JSON.parse(r.stdout).length, 7);
   const v = spawnSync(path.join(resources, 'bin/framescope'), ['--version'], { encoding: 'utf8' });
   assert.equal(v.stdout.trim(), `framescope ${version}`);
   const scan = spawnSync(process.execPath, [path.join(resources, 'app.asar.unpacked/dist/app/cli.js'), '--sim-clock', 'stepped', 'scan', '--domain', '1', '--json'], { encoding: 'utf8' });

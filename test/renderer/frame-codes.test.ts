@@ -10,6 +10,7 @@ test('the renderer\'s frame codes mirror app/frame-status.ts', () => {
   assert.equal(renderer.CODE_PAGED, app.CODE_PAGED);
   assert.equal(renderer.CODE_UNSCANNED, app.CODE_UNSCANNED);
   assert.equal(renderer.CODE_NOT_IN_DUMP, app.CODE_NOT_IN_DUMP);
+  assert.equal(renderer.CODE_NO_MFN, app.CODE_NO_MFN);
   assert.equal(renderer.CODE_V1_NO_ERRNO, app.CODE_V1_NO_ERRNO);
   assert.equal(renderer.CODE_V1_UNADDRESSABLE, app.CODE_V1_UNADDRESSABLE);
 });
@@ -34,6 +35,7 @@ test('most notable: paged > errors (EPERM, ENOMEM...) > holes and no-answer code
   assert.ok(p[renderer.CODE_MAPPED] > p[renderer.CODE_UNSCANNED]);
   assert.equal(p[renderer.ERRNO.EINVAL], p[renderer.CODE_NOT_IN_DUMP]);
   assert.equal(p[renderer.CODE_V1_NO_ERRNO], p[renderer.ERRNO.EINVAL]);
+  assert.equal(p[renderer.CODE_NO_MFN], p[renderer.ERRNO.EINVAL], 'a PV guest\'s holes rank as holes');
 });
 
 test('the renderer\'s errno numbers are Linux\'s', () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { CODE_MAPPED, CODE_NOT_IN_DUMP, CODE_PAGED, CODE_UNSCANNED, CODE_V1_NO_ERRNO, ERRNO } from '../../renderer/frame-codes';
+import { CODE_MAPPED, CODE_NO_MFN, CODE_NOT_IN_DUMP, CODE_PAGED, CODE_UNSCANNED, CODE_V1_NO_ERRNO, ERRNO } from '../../renderer/frame-codes';
 import { GRID_COLORS, STATUS_COLORS, codeColor, paletteRgba, parseHex } from '../../renderer/grid/palette';
 
 test('palette: Okabe-Ito blue and orange, a neutral grey hole, each errno a colour of its own', () => {
@@ -13,7 +13,7 @@ test('palette: Okabe-Ito blue and orange, a neutral grey hole, each errno a colo
   assert.deepEqual([...rgba.subarray(22 * 4, 22 * 4 + 4)], [0x59, 0x59, 0x59, 255]);
   // the codes framescope meets: all apart from each other and from the background
   const codes = [CODE_MAPPED, CODE_PAGED, CODE_UNSCANNED, ERRNO.EINVAL, ERRNO.EPERM, ERRNO.EBUSY, ERRNO.ENOMEM, ERRNO.ESRCH, ERRNO.EFAULT,
-    ERRNO.EACCES, CODE_NOT_IN_DUMP, CODE_V1_NO_ERRNO];
+    ERRNO.EACCES, CODE_NOT_IN_DUMP, CODE_V1_NO_ERRNO, CODE_NO_MFN];
   const colors = codes.map((c) => codeColor(c).toLowerCase());
   assert.equal(new Set([...colors, GRID_COLORS.background.toLowerCase()]).size, codes.length + 1);
   // an errno without a colour of its own still reads as an error, not as a hole
@@ -42,7 +42,7 @@ function labSeen(hex: string, m: number[][]): [number, number, number] {
 }
 
 test('the status and errno colours stay apart (ΔE ≥ 15) for typical vision and the three dichromacies', () => {
-  const codes = [CODE_MAPPED, CODE_PAGED, ERRNO.EINVAL, ERRNO.EPERM, ERRNO.EBUSY, ERRNO.ENOMEM, ERRNO.ESRCH, ERRNO.EFAULT];
+  const codes = [CODE_MAPPED, CODE_PAGED, ERRNO.EINVAL, ERRNO.EPERM, ERRNO.EBUSY, ERRNO.ENOMEM, ERRNO.ESRCH, ERRNO.EFAULT, CODE_NO_MFN];
   for (const [name, m] of Object.entries(SIMULATIONS)) {
     for (let i = 0; i < codes.length; i++) {
       for (let j = i + 1; j < codes.length; j++) {
