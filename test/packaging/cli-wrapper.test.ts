@@ -79,7 +79,7 @@ test('through the app\'s executable, the real main runs the real CLI and its exi
   const PATH = pathWith('main-none');
   const domains = run(command, ['--backend', 'sim', '--sim-clock', 'stepped', 'domains', '--json'], PATH);
   assert.equal(domains.status, 0, domains.stderr);
-  assert.equal((JSON.parse(domains.stdout) as unknown[]).length, 6);
+  assert.equal((JSON.parse(domains.stdout) as unknown[]).length, 7);
   const bad = run(command, ['frobnicate'], PATH);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /unknown command 'frobnicate'/);
