@@ -40,7 +40,7 @@ export function DomainPicker() {
         ⟳
       </button>
       {domain && (
-        <span className="domain-facts" data-testid="domain-facts">
+        <span className="domain-facts" data-testid="domain-facts" title={[memoryText(domain), gfnSpace].filter(Boolean).join(' · ')}>
           <span title="memory">{memoryText(domain)}</span>
           {gfnSpace && <span>{gfnSpace}</span>}
         </span>
