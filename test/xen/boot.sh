@@ -13,6 +13,9 @@ OUT=${OUT:-$XT/runs/$(date +%Y%m%d-%H%M%S)}
 TIMEOUT=${TIMEOUT:-1800}; MEM=${MEM:-3072}; SMP=${SMP:-2}
 MNT=$XT/mnt
 mkdir -p "$OUT" "$MNT"
+# one boot at a time: a second would empty the first one's /root/out and find the image locked
+exec 9> "$XT/lock"
+flock -n 9 || { echo "boot: another test:xen run is using $XT (lock $XT/lock)" >&2; exit 3; }
 QPID=
 cleanup() {
   [ -n "$QPID" ] && kill "$QPID" 2>/dev/null && wait "$QPID" 2>/dev/null
@@ -21,14 +24,23 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+# a run killed with its QEMU leaves the filesystem unclean
+e2fsck -fy "$XT/rootfs.img" >/dev/null 2>&1 || [ $? -le 2 ] || { echo "boot: $XT/rootfs.img is damaged beyond e2fsck: rebuild it" >&2; exit 1; }
 mount -o loop "$XT/rootfs.img" "$MNT"
 rm -rf "$MNT/root/out" "$MNT/root/xen-test" "$MNT/opt/framescope"
 mkdir -p "$MNT/opt/framescope/node_modules" "$MNT/root/xen-test"
 cp -r "$ROOT/dist" "$ROOT/package.json" "$MNT/opt/framescope/"
-# framescope's run-time dependencies (none of them has dependencies of its own)
-for m in koffi ws zod @msgpack; do cp -r "$ROOT/node_modules/$m" "$MNT/opt/framescope/node_modules/"; done
+# framescope's run-time dependencies, as npm lists them (koffi's native module is a package of its own)
+(cd "$ROOT" && npm ls --omit=dev --all --parseable) | tail -n +2 | while read -r dep; do
+  rel=${dep#"$ROOT"/}
+  mkdir -p "$MNT/opt/framescope/$(dirname "$rel")"
+  cp -r "$dep" "$MNT/opt/framescope/$rel"
+done
 cp "$HERE/probe.c" "$HERE/checks.mjs" "$MNT/root/xen-test/"
 cp "$HERE/in-dom0.sh" "$MNT/root/run.sh"
+# no guest a run left saved comes back (images built before xendomains was masked)
+rm -rf "$MNT/var/lib/xen/save"/*
+ln -sfn /dev/null "$MNT/etc/systemd/system/xendomains.service"
 { echo "GUESTS=\"${GUESTS:-pvh hvm pv}\""; echo "BENCH=${BENCH:-0}"; } > "$MNT/root/run.env"
 umount "$MNT"
 

@@ -74,9 +74,10 @@ TimeoutStartSec=infinity
 WantedBy=multi-user.target
 EOF
 ln -sf /etc/systemd/system/fsxen-run.service "$ROOT/etc/systemd/system/multi-user.target.wants/fsxen-run.service"
-# nothing under TCG should wait for a network or run housekeeping
+# nothing under TCG should wait for a network or run housekeeping; and xendomains must not save
+# the guests at power-off (minutes under TCG) nor bring them back at the next boot
 chroot "$ROOT" systemctl mask systemd-networkd-wait-online.service apt-daily.timer apt-daily-upgrade.timer \
-  e2scrub_all.timer fstrim.timer systemd-timesyncd.service >/dev/null 2>&1 || true
+  e2scrub_all.timer fstrim.timer systemd-timesyncd.service xendomains.service >/dev/null 2>&1 || true
 
 # 4. the guests' initrd: busybox that writes a marker into its RAM and idles
 G=$XT/guestinit; rm -rf "$G"; mkdir -p "$G"/{bin,proc,sys,dev,tmp}

@@ -49,9 +49,12 @@ on_crash = "preserve"
 CFG
     ;;
   esac
-  timeout 300 xl create /root/$g.cfg && say "created $g" || say "xl create $g failed"
+  # one at a time: xl creates in parallel failed here (each waits on the others' device setup)
+  timeout 600 xl create /root/$g.cfg && say "created $g" || say "xl create $g failed"
 done
 xl list
 
 cd /root/xen-test && /usr/local/bin/node checks.mjs
-say "in-dom0.sh finished rc=$?"
+rc=$?
+for g in $GUESTS; do xl destroy $g 2>/dev/null; done
+say "in-dom0.sh finished rc=$rc"
