@@ -2,8 +2,6 @@
  * Chooses what framescope inspects: the real /dev/xen/privcmd, or the embedded default, the
  * privcmd emulator with a simulated host, reached through the very same calls.
  */
-import fs from 'node:fs';
-
 import { loadEmulator } from '../native/emulator';
 import { PRIVCMD_PATH } from '../native/privcmd-device';
 import { errno, loadLibc, SyscallError } from '../native/syscalls';
@@ -14,7 +12,10 @@ import { DEFAULT_SOCKET_PATH } from './socket-path';
 import { applySimHostConfig, loadSimHostConfigFile } from './sim-config';
 import { connectXenstore, listXenstoreDomains, readOwnDomid, XenstoreClient } from './xenstore';
 
-export type BackendChoice = 'auto' | 'xen' | 'sim';
+import { BackendChoice, resolveBackend } from './backend-choice';
+
+export { resolveBackend };
+export type { BackendChoice };
 
 export interface BackendOptions {
   backend?: BackendChoice;
@@ -41,11 +42,6 @@ export class BackendError extends Error {
 
 export const DEFAULT_SIM_SEED = 1;
 
-export function resolveBackend(options: BackendOptions): 'xen' | 'sim' {
-  const choice = options.backend ?? 'auto';
-  if (choice !== 'auto') return choice;
-  return fs.existsSync(options.devicePath ?? PRIVCMD_PATH) ? 'xen' : 'sim';
-}
 
 export async function openFrameSource(options: BackendOptions = {}): Promise<FrameSource> {
   if (options.dump) return openDumpSource(options.dump);

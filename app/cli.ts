@@ -8,19 +8,17 @@ import path from 'node:path';
 import { parseArgs, ParseArgsConfig } from 'node:util';
 
 import type { DomainInfo, FrameRead, InspectorEvent, PrivcmdAbiName, ScanSummary, SearchHit, SearchSummary } from './api';
-import type { BackendChoice, BackendOptions } from './backend';
-import { resolveBackend } from './backend';
+import type { BackendOptions } from './backend';
+import { BackendChoice, resolveBackend } from './backend-choice';
 import { chunkCodes } from './chunk-codec';
 import { changedRuns, DIFF_MAX_RUNS, diffScans } from './diff';
-import { checkWritableTarget, exportFormatOf, exportScan, readSnapshotFile, writeFileAtomic } from './export-files';
 import { OWN_CODE_DESCRIPTIONS } from './frame-status';
 import { hexDump } from './hex-dump';
 import { Inspector, startInspector } from './inspector-client';
 import { hex } from './numbers';
-import { connectRemoteInspector } from './remote-inspector';
 import { scanToEnd } from './scan-to-end';
 import { parsePattern } from './search';
-import { DEFAULT_HOST, startServer } from './server';
+import { DEFAULT_HOST } from './server-address';
 import { MAX_BATCH, unscannedCodes } from './scanner';
 import type { SnapshotHeader } from './snapshot';
 import { FRAMESCOPE_VERSION } from './version';
@@ -173,7 +171,8 @@ async function withInspector<T>(options: CommandOptions, io: Io, body: (inspecto
   if (!options.attach && !options.dump && options.backend === 'auto' && resolveBackend(options) === 'sim') {
     io.err('framescope: no /dev/xen/privcmd here: using the simulated host (privcmd emulator)\n');
   }
-  const inspector = options.attach ? await connectRemoteInspector(options.attach) : await startInspector(options);
+  // loaded only for --attach: ws and msgpack are not free to load
+  const inspector = options.attach ? await (await import('./remote-inspector')).connectRemoteInspector(options.attach) : await startInspector(options);
   try {
     return await body(inspector);
   } finally {
@@ -256,9 +255,11 @@ async function commandScan(args: string[], options: CommandOptions, io: Io): Pro
   const mode = parseMode(values.mode);
   const batch = values.batch !== undefined ? parseNumber(values.batch, '--batch') : undefined;
   if (batch !== undefined && (batch < 1 || batch > MAX_BATCH)) throw new UsageError(`--batch: ${batch} is not 1-${MAX_BATCH} frames`);
-  const outFormat = values.out !== undefined ? exportFormatOf(values.out) : undefined;
+  // the snapshot codec (and zod) only for --out
+  const files = values.out !== undefined ? await import('./export-files') : undefined;
+  const outFormat = files && values.out !== undefined ? files.exportFormatOf(values.out) : undefined;
   // before the scan, which may take minutes, not after it
-  if (values.out !== undefined) checkWritableTarget(values.out);
+  if (files && values.out !== undefined) files.checkWritableTarget(values.out);
   return withInspector(options, io, async (inspector) => {
     const domain = await resolveDomain(inspector, values.domain);
     checkRange(domain, range);
@@ -278,9 +279,9 @@ async function commandScan(args: string[], options: CommandOptions, io: Io): Pro
     if (io.isTTY && !values.json) io.err('\r\x1b[K');
     if (values.json) io.out(JSON.stringify(summary, null, 2) + '\n');
     else io.out(formatSummary(summary, domain.name));
-    if (outFormat && summary.scanned > 0) {
-      const bytes = exportScan(outFormat, summary, codes, domain.name, await inspector.hostInfo());
-      deferSignals(() => writeFileAtomic(values.out!, bytes));
+    if (files && outFormat && summary.scanned > 0) {
+      const bytes = files.exportScan(outFormat, summary, codes, domain.name, await inspector.hostInfo());
+      deferSignals(() => files.writeFileAtomic(values.out!, bytes));
       if (!values.json) io.out(`written to ${values.out}\n`);
     }
     if (summary.error) {
@@ -358,6 +359,7 @@ async function commandDiff(args: string[], _options: BackendOptions, io: Io): Pr
   });
   if (positionals.length !== 2) throw new UsageError('diff needs two snapshot files: framescope diff A.fsnap B.fsnap');
   const maxRuns = values['max-runs'] !== undefined ? parseNumber(values['max-runs'], '--max-runs') : DIFF_MAX_RUNS;
+  const { readSnapshotFile } = await import('./export-files');
   const [a, b] = positionals.map(readSnapshotFile);
   const sideA = { first: a.header.first, codes: a.codes };
   const sideB = { first: b.header.first, codes: b.codes };
@@ -506,6 +508,7 @@ async function commandServe(args: string[], options: CommandOptions, io: Io): Pr
     onlyDomain = await withInspector(options, io, async (inspector) => (await resolveDomain(inspector, values.domain!)).id);
   }
   return withInspector({ ...options, onlyDomain }, io, async (inspector) => {
+    const { startServer } = await import('./server');
     const server = await startServer({ api: inspector, host: listen.host, port: listen.port, staticDir, socketPath: values.unix, socketGid });
     const info = await inspector.hostInfo();
     if (!values.unix && !LOOPBACK.has(listen.host)) {

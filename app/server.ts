@@ -21,6 +21,7 @@ import { RawData, WebSocket, WebSocketServer } from 'ws';
 import type { FramescopeApi, InspectorEvent, WireToClient } from './api';
 import { invokeApi } from './api-schema';
 import { toWireError, WireError } from './inspector-protocol';
+import { DEFAULT_HOST } from './server-address';
 
 export interface ServerOptions {
   api: FramescopeApi;
@@ -65,7 +66,7 @@ export interface RunningServer {
   stats(): ServerStats;
 }
 
-export const DEFAULT_HOST = '127.0.0.1';
+export { DEFAULT_HOST };
 export const TOKEN_COOKIE = 'framescope_token';
 export const API_PATH = '/api';
 

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+import { benchCliStart } from './cli-start';
 import { benchFrameHistory } from './frame-history';
 import { benchGrid } from './grid-frame-time';
 import { benchGridScale } from './grid-scale';
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
   if (want('grid-scale')) results.gridScale = await benchGridScale(log);
   if (want('search')) results.search = await benchSearch(log);
   if (want('history')) results.history = await benchFrameHistory(log);
+  if (want('cli-start')) results.cliStart = await benchCliStart(log);
   const out = path.join(__dirname, 'results.json');
   fs.writeFileSync(out, JSON.stringify(results, null, 2));
   log(`results written to ${path.relative(process.cwd(), out)}`);

@@ -36,7 +36,9 @@ import {
   Syscalls,
 } from './syscalls';
 
-export const PRIVCMD_PATH = '/dev/xen/privcmd';
+import { PRIVCMD_PATH } from './privcmd-path';
+
+export { PRIVCMD_PATH };
 
 export { FRAME_V1_NO_ERRNO, FRAME_V1_UNADDRESSABLE };
 

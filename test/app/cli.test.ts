@@ -418,3 +418,15 @@ test('search: strings and bytes where the emulator placed them, as a table and a
     assert.match(oneErrorLine(r.err), message);
   }
 });
+
+test('commands that map nothing load neither koffi, the emulator, the server nor zod', () => {
+  // what a start costs is loading: under TCG in a dom0 it was seconds (bench cli-start has the times)
+  const probe = `const cli = require(${JSON.stringify(CLI)});
+    cli.main(['--version'], { out: () => {}, err: () => {}, isTTY: false }).then((code) => {
+      const loaded = Object.keys(require.cache).filter((f) => /node_modules[\\\\/](koffi|zod|ws|@msgpack)[\\\\/]|native[\\\\/]emulator|app[\\\\/]server\\.js/.test(f));
+      console.log(JSON.stringify({ code, loaded }));
+    });`;
+  const r = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), { code: 0, loaded: [] });
+});
