@@ -39,8 +39,8 @@ function assert(cond, why) {
   if (!cond) throw new Error(why);
 }
 
-function run(cmd, args, { timeout = 600_000 } = {}) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout, maxBuffer: 256 << 20 });
+function run(cmd, args, { timeout = 600_000, extraEnv = {} } = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout, maxBuffer: 256 << 20, env: { ...process.env, ...extraEnv } });
   return { code: r.status, out: r.stdout ?? '', err: r.stderr ?? '', ms: 0 };
 }
 
@@ -63,7 +63,8 @@ function probe(domid, abi, first, count, batch) {
   const file = `/tmp/probe-${domid}-${abi}.bin`;
   const args = typeof first === 'string' ? [String(domid), abi, first, file] : [String(domid), abi, String(first), String(count), file];
   if (batch) args.push(String(batch));
-  const r = ok(run(PROBE, args), 'probe');
+  // a PV guest's frames read-only, as framescope maps them: page-table pages refuse writable mappings
+  const r = ok(run(PROBE, args, { extraEnv: typeof first === 'string' ? { PROBE_RO: '1' } : {} }), 'probe');
   const facts = Object.fromEntries(r.out.trim().split(/\s+/).map((kv) => kv.split('=')).map(([k, v]) => [k, Number(v)]));
   const raw = fs.readFileSync(file);
   const codes = new Int32Array(raw.buffer, raw.byteOffset, raw.length / 4);

@@ -10,6 +10,9 @@
  * "time_ms=T ioctls=N mapped=M marker_frame=G marker_index=I" (G: the first frame holding the
  * guest's marker, I its index in the list, or -1), T the time of the ioctls alone.
  *
+ * PROBE_RO=1 maps read-only, as framescope maps a PV guest (Xen refuses writable mappings of its
+ * page-table pages: EBUSY).
+ *
  * Build: gcc -O2 -Wall -o probe probe.c   (libxen-dev's headers)
  */
 #define _GNU_SOURCE
@@ -81,6 +84,7 @@ int main(int argc, char **argv)
     unsigned long batch = argi + 1 < argc ? strtoul(argv[argi + 1], NULL, 0) : n;
     if (batch == 0) batch = n;
 
+    int prot = getenv("PROBE_RO") && strcmp(getenv("PROBE_RO"), "1") == 0 ? PROT_READ : PROT_READ | PROT_WRITE;
     int fd = open("/dev/xen/privcmd", O_RDWR | O_CLOEXEC);
     if (fd < 0) { perror("open /dev/xen/privcmd"); return 1; }
     int32_t *res = calloc(n, sizeof *res);
@@ -92,7 +96,7 @@ int main(int argc, char **argv)
 
     for (unsigned long at = 0; at < n; at += batch) {
         unsigned long k = n - at < batch ? n - at : batch;
-        unsigned char *va = mmap(NULL, k * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        unsigned char *va = mmap(NULL, k * PAGE, prot, MAP_SHARED, fd, 0);
         if (va == MAP_FAILED) { perror("mmap /dev/xen/privcmd"); return 1; }
         memcpy(arr, frames + at, k * sizeof *arr);
         double t0 = now_ms();
