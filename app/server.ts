@@ -7,13 +7,11 @@
  * keeps other local users and web pages out: binding loopback alone does not, since any
  * process on the host and any page in the user's browser can reach 127.0.0.1.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import path from 'node:path';
 import type { Duplex } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { RawData, WebSocket, WebSocketServer } from 'ws';
@@ -21,6 +19,12 @@ import { RawData, WebSocket, WebSocketServer } from 'ws';
 import type { FramescopeApi, InspectorEvent, WireToClient } from './api';
 import { invokeApi } from './api-schema';
 import { toWireError, WireError } from './inspector-protocol';
+import {
+  cookieValues, isAllowedHost, isOwnOrigin, NOT_AUTHORISED, refuseUpgrade, SECURITY_HEADERS, sendText, splitTarget,
+  TOKEN_PATTERN, tokenMatcher, unbracket, urlHost,
+} from './server/http-guard';
+import { listenTcp, listenUnix } from './server/listen';
+import { realStaticDir, serveStatic } from './server/static-files';
 
 export interface ServerOptions {
   api: FramescopeApi;
@@ -70,8 +74,6 @@ export const TOKEN_COOKIE = 'framescope_token';
 export const API_PATH = '/api';
 
 const TOKEN_BYTES = 32;
-/** Caller-chosen tokens: URL- and cookie-safe characters only, and not guessable in a hurry. */
-const TOKEN_PATTERN = /^[A-Za-z0-9._~-]{16,256}$/;
 /** Largest message a client may send: calls are small but for a snapshot being opened (a
  * 16 M-frame guest's is a few MB), so this only stops abuse. */
 export const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
@@ -83,33 +85,6 @@ const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 const CLOSE_GRACE_MS = 1000;
 /** Reply id for messages whose own id could not be read. */
 const UNKNOWN_ID = -1;
-
-const SECURITY_HEADERS: Record<string, string> = {
-  'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
-    "img-src 'self' data: blob:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; " +
-    "base-uri 'none'; frame-ancestors 'none'; form-action 'none'",
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-  'Cache-Control': 'no-store',
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Resource-Policy': 'same-origin',
-};
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.woff2': 'font/woff2',
-  '.ico': 'image/x-icon',
-  '.txt': 'text/plain; charset=utf-8',
-};
-
-const NOT_AUTHORISED = 'not authorised: open the URL framescope serve printed (it carries ?token=)';
 
 /** One WebSocket client. */
 interface Client {
@@ -126,18 +101,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const token = options.token ?? randomBytes(TOKEN_BYTES).toString('base64url');
   if (!TOKEN_PATTERN.test(token)) throw new TypeError('token: 16 to 256 characters of A-Z a-z 0-9 . _ ~ -');
   const root = await realStaticDir(options.staticDir);
-  const tokenBytes = Buffer.from(token);
   const encoder = new Encoder({ ignoreUndefined: true });
   const decoder = new Decoder();
   const clients = new Set<Client>();
   const stats: ServerStats = { connections: 0, bytesSent: 0, chunkBytesSent: 0, chunkFrames: 0 };
   let closing: Promise<void> | null = null;
 
-  const matchesToken = (candidate: string | null | undefined): boolean => {
-    if (candidate == null) return false;
-    const bytes = Buffer.from(candidate);
-    return bytes.length === tokenBytes.length && timingSafeEqual(bytes, tokenBytes);
-  };
+  const matchesToken = tokenMatcher(token);
   const authorise = (req: http.IncomingMessage, query: URLSearchParams) => {
     // On a Unix socket the kernel already checked the file's permissions.
     if (options.socketPath) return { ok: true, byQuery: false };
@@ -255,7 +225,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   if (options.socketPath) await listenUnix(httpServer, options.socketPath, options.socketMode ?? 0o660, options.socketGid);
-  else await listen(httpServer, options.port ?? 0, host);
+  else await listenTcp(httpServer, options.port ?? 0, host);
   const port = options.socketPath ? 0 : (httpServer.address() as net.AddressInfo).port;
 
   const close = (): Promise<void> => {
@@ -282,182 +252,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     close,
     stats: () => ({ ...stats }),
   };
-}
-
-async function realStaticDir(dir: string): Promise<string> {
-  try {
-    const real = await fs.promises.realpath(dir);
-    if ((await fs.promises.stat(real)).isDirectory()) return real;
-  } catch {
-    // reported below
-  }
-  throw new Error(`staticDir ${dir} is not a directory: build the renderer first (npm run build)`);
-}
-
-/**
- * Listens on a Unix socket created with no permissions for anyone but its owner, then opened
- * to the group: no moment in which others may connect. A stale socket left by a server that
- * died is replaced; a live one is an error.
- */
-async function listenUnix(server: http.Server, socketPath: string, mode: number, gid: number | undefined): Promise<void> {
-  if (fs.existsSync(socketPath)) {
-    if (!fs.lstatSync(socketPath).isSocket()) throw new Error(`${socketPath} exists and is not a socket`);
-    const live = await new Promise<boolean>((resolve) => {
-      const probe = net.connect(socketPath, () => {
-        probe.destroy();
-        resolve(true);
-      });
-      probe.on('error', () => resolve(false));
-    });
-    if (live) throw new Error(`${socketPath}: another framescope serve is already listening there`);
-    fs.rmSync(socketPath);
-  }
-  const umask = process.umask(0o177);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(socketPath, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-  } finally {
-    process.umask(umask);
-  }
-  if (gid !== undefined) fs.chownSync(socketPath, -1, gid);
-  fs.chmodSync(socketPath, mode);
-}
-
-function listen(server: http.Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
-
-/**
- * Serves one file of the renderer. Browsers normalise dot segments before sending, so a
- * request that still has them, encoded or not, is crafted: refuse it outright.
- */
-async function serveStatic(root: string, rawPath: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-  if (!rawPath.startsWith('/') || /%2e|%2f|%5c|%00|\\|\0/i.test(rawPath)) return sendText(res, 400, 'bad path');
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(rawPath);
-  } catch {
-    return sendText(res, 400, 'bad path');
-  }
-  const segments = decoded.split('/').slice(1);
-  if (segments.some((s) => s === '..' || s === '.')) return sendText(res, 400, 'bad path');
-  if (decoded === '/') decoded = '/index.html';
-  // Hidden files and directory listings are never part of the renderer.
-  if (decoded.endsWith('/') || segments.some((s) => s.startsWith('.'))) return sendText(res, 404, 'not found');
-
-  const file = await realFileInside(root, path.resolve(root, '.' + decoded));
-  if (!file) return sendText(res, 404, 'not found');
-  res.writeHead(200, {
-    'Content-Type': CONTENT_TYPES[path.extname(file.path).toLowerCase()] ?? 'application/octet-stream',
-    'Content-Length': file.size,
-  });
-  if (req.method === 'HEAD') {
-    res.end();
-    return;
-  }
-  await pipeline(fs.createReadStream(file.path), res);
-}
-
-/** The regular file at `candidate` once symlinks are resolved, if it is still inside root. */
-async function realFileInside(root: string, candidate: string): Promise<{ path: string; size: number } | null> {
-  if (!isInside(root, candidate)) return null;
-  try {
-    const real = await fs.promises.realpath(candidate);
-    if (!isInside(root, real)) return null;
-    const stat = await fs.promises.stat(real);
-    return stat.isFile() ? { path: real, size: stat.size } : null;
-  } catch {
-    return null;
-  }
-}
-
-function isInside(root: string, p: string): boolean {
-  return p.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
-}
-
-function sendText(res: http.ServerResponse, status: number, text: string): void {
-  const body = `${text}\n`;
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
-  res.end(body);
-}
-
-/** Answers a refused upgrade as plain HTTP, then drops the socket. */
-function refuseUpgrade(socket: Duplex, status: number, reason: string, text: string): void {
-  const body = `${text}\n`;
-  const headers = [
-    `HTTP/1.1 ${status} ${reason}`,
-    'Connection: close',
-    'Content-Type: text/plain; charset=utf-8',
-    `Content-Length: ${Buffer.byteLength(body)}`,
-    ...Object.entries(SECURITY_HEADERS).map(([k, v]) => `${k}: ${v}`),
-  ];
-  socket.end(`${headers.join('\r\n')}\r\n\r\n${body}`, () => socket.destroy());
-}
-
-/** Path and query of a request target, the path left raw (still percent-encoded). */
-function splitTarget(target: string): { pathname: string; query: URLSearchParams } {
-  const q = target.indexOf('?');
-  return q < 0
-    ? { pathname: target, query: new URLSearchParams() }
-    : { pathname: target.slice(0, q), query: new URLSearchParams(target.slice(q + 1)) };
-}
-
-function cookieValues(header: string | undefined, name: string): string[] {
-  if (!header) return [];
-  const out: string[] = [];
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) out.push(part.slice(eq + 1).trim());
-  }
-  return out;
-}
-
-function unbracket(host: string): string {
-  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-}
-
-function urlHost(host: string): string {
-  return net.isIPv6(host) ? `[${host}]` : host;
-}
-
-const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-/**
- * DNS rebinding: a page of evil.example that re-resolves its name to 127.0.0.1 reaches this
- * server, but its requests still say Host: evil.example. The port is not checked, because an
- * SSH tunnel may forward any local port here. Bound to a wildcard address, the server is meant
- * to be reached by the host's addresses, which cannot be rebound: any IP literal is accepted.
- */
-function isAllowedHost(header: string | undefined, boundHost: string): boolean {
-  if (!header) return false;
-  const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+)(?::\d{1,5})?$/.exec(header.trim());
-  if (!m) return false;
-  const name = m[1].toLowerCase();
-  if (LOOPBACK_NAMES.has(name) || name === urlHost(boundHost.toLowerCase())) return true;
-  const wildcard = boundHost === '0.0.0.0' || boundHost === '::';
-  return wildcard && net.isIP(unbracket(name)) !== 0;
-}
-
-/**
- * Browsers send Origin on every WebSocket handshake, and a page cannot forge it. Our own page
- * has the origin of the Host it loaded from (already checked), whichever port a tunnel uses.
- */
-function isOwnOrigin(req: http.IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (origin === undefined) return true;
-  const host = req.headers.host?.toLowerCase();
-  return origin.toLowerCase() === `http://${host}` || origin.toLowerCase() === `https://${host}`;
 }
 
 function protocolError(message: string): WireError {
