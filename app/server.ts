@@ -24,7 +24,12 @@ import {
   TOKEN_PATTERN, tokenMatcher, unbracket, urlHost,
 } from './server/http-guard';
 import { listenTcp, listenUnix } from './server/listen';
+import { JobKind, jobKindOf, JobSlot, JobTracker } from './server/jobs';
 import { realStaticDir, serveStatic } from './server/static-files';
+
+export {
+  MAX_SCANS_PER_CONNECTION, MAX_SCANS_TOTAL, MAX_SEARCHES_PER_CONNECTION, MAX_SEARCHES_TOTAL,
+} from './server/jobs';
 
 export interface ServerOptions {
   api: FramescopeApi;
@@ -57,6 +62,9 @@ export interface ServerStats {
   /** Bytes of the messages that carried scan chunks, and the frames in them. */
   chunkBytesSent: number;
   chunkFrames: number;
+  /** Scans (page-ins too) and searches running for the WebSocket clients, started or starting. */
+  scansRunning: number;
+  searchesRunning: number;
 }
 
 export interface RunningServer {
@@ -104,7 +112,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const encoder = new Encoder({ ignoreUndefined: true });
   const decoder = new Decoder();
   const clients = new Set<Client>();
-  const stats: ServerStats = { connections: 0, bytesSent: 0, chunkBytesSent: 0, chunkFrames: 0 };
+  const stats = { connections: 0, bytesSent: 0, chunkBytesSent: 0, chunkFrames: 0 };
+  const jobs = new JobTracker<Client>((kind: JobKind, id: string) => {
+    const stopping = kind === 'scan' ? api.stopScan(id) : api.stopSearch(id);
+    // the job may have ended meanwhile, or the api be closing: nothing left to stop then
+    stopping.catch(() => {});
+  });
+  const unsubscribeJobs = api.onEvent((event) => jobs.onEvent(event));
   let closing: Promise<void> | null = null;
 
   const matchesToken = tokenMatcher(token);
@@ -163,6 +177,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ws.on('error', () => {});
     ws.on('close', () => {
       client.unsubscribe();
+      jobs.forget(client);
       clients.delete(client);
       stats.connections = clients.size;
       forget();
@@ -214,10 +229,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return sendError(client, id, { name: 'ServerBusy', message: `more than ${MAX_CALLS_IN_FLIGHT} calls in flight on this connection`, code: 'EBUSY' });
     }
     client.callsInFlight++;
+    let slot: JobSlot | undefined;
     try {
+      const kind = jobKindOf(message.method);
+      if (kind) slot = jobs.reserve(client, kind);
       const value = await invokeApi(api, message.method, message.args);
+      slot?.started(startedJobId(value));
       send(client, { t: 'result', id, value });
     } catch (e) {
+      slot?.abandon();
       send(client, { t: 'error', id, error: toWireError(e) });
     } finally {
       client.callsInFlight--;
@@ -238,6 +258,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const timer = setTimeout(() => { for (const c of leaving) c.ws.terminate(); }, CLOSE_GRACE_MS);
       await Promise.all([closed, ...leaving.map((c) => c.closed)]);
       clearTimeout(timer);
+      unsubscribeJobs();
       wss.close();
       if (options.socketPath) await fs.promises.rm(options.socketPath, { force: true });
     })();
@@ -250,8 +271,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     port,
     token,
     close,
-    stats: () => ({ ...stats }),
+    stats: () => {
+      const running = jobs.running();
+      return { ...stats, scansRunning: running.scan, searchesRunning: running.search };
+    },
   };
+}
+
+/** The id in what startScan, pageIn or startSearch answered. */
+function startedJobId(value: unknown): string {
+  const v = value as { scanId?: unknown; searchId?: unknown };
+  return String(v.scanId ?? v.searchId);
 }
 
 function protocolError(message: string): WireError {

@@ -11,12 +11,14 @@ import { decode, encode } from '@msgpack/msgpack';
 import ts from 'typescript';
 import WebSocket from 'ws';
 
-import type { FramescopeApi, InspectorEvent, ScanChunk, WireToClient } from '../../app/api';
+import type { FramescopeApi, InspectorEvent, ScanChunk, ScanEnd, SearchEndEvent, WireToClient } from '../../app/api';
 import { chunkCodes } from '../../app/chunk-codec';
 import { statusOf } from '../../app/frame-status';
 import { startInspector } from '../../app/inspector-client';
 import { scanToEnd } from '../../app/scan-to-end';
-import { RunningServer, startServer, TOKEN_COOKIE } from '../../app/server';
+import {
+  MAX_SCANS_PER_CONNECTION, MAX_SCANS_TOTAL, MAX_SEARCHES_PER_CONNECTION, RunningServer, startServer, TOKEN_COOKIE,
+} from '../../app/server';
 import {
   FAKE_BAD_GFN, FAKE_DOMAINS, FAKE_FRAME_ERROR, FakeApi, fakeFrameBytes,
 } from '../fakes/fake-api';
@@ -29,6 +31,8 @@ const SECRET = 'SECRET-OUTSIDE-STATIC-DIR';
 const WAIT_MS = 5000;
 /** A broken transport tends to hang rather than throw: fail instead. */
 const TEST_OPTIONS = { timeout: 20_000 };
+/** The server listens to the api itself (for the ends of jobs), besides once per client. */
+const SERVER_LISTENERS = 1;
 
 // ---------------------------------------------------------------------------------------
 // Fixtures
@@ -278,7 +282,7 @@ test('without token or cookie: 401 for the page, an asset, /healthz and the WebS
     const ws = await tryUpgrade(wsUrl(server, ''));
     assert.ok('status' in ws);
     assert.equal(ws.status, 401);
-    assert.equal(api.listenerCount, 0, 'no client was accepted');
+    assert.equal(api.listenerCount, SERVER_LISTENERS, 'no client was accepted');
   });
 });
 
@@ -537,7 +541,7 @@ test('scan events reach every client; stats count chunk frames and bytes; close 
     const b = await WireClient.open(server);
     await a.call('listDomains', []);
     await b.call('listDomains', []);
-    assert.equal(api.listenerCount, 2);
+    assert.equal(api.listenerCount, SERVER_LISTENERS + 2);
     assert.equal(server.stats().connections, 2);
 
     const frames = [65536, 65536, 1000];
@@ -563,7 +567,7 @@ test('scan events reach every client; stats count chunk frames and bytes; close 
 
     a.close();
     await withTimeout(a.closed, 'the close');
-    await b.until(() => api.listenerCount === 1, 'the unsubscribe');
+    await b.until(() => api.listenerCount === SERVER_LISTENERS + 1, 'the unsubscribe');
     assert.equal(server.stats().connections, 1);
     b.close();
   });
@@ -577,12 +581,80 @@ test('close() stops listening and closes the clients', TEST_OPTIONS, async () =>
     const client = await WireClient.open(server);
     await withTimeout(server.close(), 'close()');
     assert.equal(await withTimeout(client.closed, 'the client close'), 1001);
-    assert.equal(api.listenerCount, 0);
+    assert.equal(api.listenerCount, 0, 'the server\'s own listener goes too');
     await assert.rejects(request(server, '/'), { code: 'ECONNREFUSED' });
     await server.close();
   } finally {
     fs.rmSync(base, { recursive: true, force: true });
   }
+});
+
+// ---------------------------------------------------------------------------------------
+// Limits on scans and searches
+
+const endOf = (scanId: string) => ({ type: 'end', scanId, summary: { cancelled: true } }) as unknown as ScanEnd;
+const searchEndOf = (searchId: string) => ({ type: 'search-end', searchId, summary: { cancelled: true } }) as unknown as SearchEndEvent;
+
+function startedId(r: Reply2, key: 'scanId' | 'searchId'): string {
+  assert.equal(r.t, 'result', `a start is accepted: ${JSON.stringify(r)}`);
+  return (r.t === 'result' && (r.value as Record<string, string>)[key]) || '';
+}
+
+function assertBusy(r: Reply2, pattern: RegExp): void {
+  assert.equal(r.t, 'error');
+  if (r.t !== 'error') return;
+  assert.equal(r.error.code, 'EBUSY');
+  assert.match(r.error.message, pattern);
+}
+
+test('scans and searches running are capped per connection and in total, with a clear EBUSY; an end frees the slot', TEST_OPTIONS, async () => {
+  await withServer(async ({ server, api }) => {
+    const a = await WireClient.open(server);
+    const scans: string[] = [];
+    for (let i = 0; i < MAX_SCANS_PER_CONNECTION; i++) scans.push(startedId(await a.call('startScan', [{ domain: 3 }]), 'scanId'));
+    const starts = api.calls.filter((c) => c.method === 'startScan').length;
+    assertBusy(await a.call('startScan', [{ domain: 3 }]), /^too many scans running on this connection \(limit 4\)/);
+    assert.equal(api.calls.filter((c) => c.method === 'startScan').length, starts, 'a refused start never reaches the api');
+    for (let i = 0; i < MAX_SEARCHES_PER_CONNECTION; i++) startedId(await a.call('startSearch', [{ domain: 3, text: 'x' }]), 'searchId');
+    assertBusy(await a.call('startSearch', [{ domain: 3, text: 'x' }]), /^too many searches running on this connection \(limit 2\)/);
+    assert.deepEqual({ scans: server.stats().scansRunning, searches: server.stats().searchesRunning }, { scans: 4, searches: 2 });
+
+    api.emit(endOf(scans[0]));
+    scans[0] = startedId(await a.call('startScan', [{ domain: 3 }]), 'scanId');
+
+    const others: WireClient[] = [];
+    while (server.stats().scansRunning < MAX_SCANS_TOTAL) {
+      const c = await WireClient.open(server);
+      others.push(c);
+      for (let i = 0; i < MAX_SCANS_PER_CONNECTION; i++) startedId(await c.call('startScan', [{ domain: 3 }]), 'scanId');
+    }
+    const late = await WireClient.open(server);
+    assertBusy(await late.call('startScan', [{ domain: 3 }]), /^too many scans running on this server \(limit 16\)/);
+    api.emit(endOf(scans[1]));
+    startedId(await late.call('startScan', [{ domain: 3 }]), 'scanId');
+    for (const c of [a, late, ...others]) c.close();
+  });
+});
+
+test('a client\'s scans and searches are stopped when it disconnects, also one whose start was still in flight', TEST_OPTIONS, async () => {
+  await withServer(async ({ server, api }) => {
+    const a = await WireClient.open(server);
+    const scans = [startedId(await a.call('startScan', [{ domain: 3 }]), 'scanId'), startedId(await a.call('startScan', [{ domain: 3 }]), 'scanId')];
+    const search = startedId(await a.call('startSearch', [{ domain: 3, text: 'x' }]), 'searchId');
+    api.hold();
+    a.send({ t: 'call', id: 99, method: 'startScan', args: [{ domain: 3 }] });
+    await withTimeout((async () => { while (api.calls.at(-1)?.method !== 'startScan' || api.calls.length < 4) await new Promise((r) => setTimeout(r, 5)); })(), 'the held start');
+    a.ws.terminate();
+    await withTimeout(a.closed, 'the close');
+    api.release();
+    const stopped = () => api.calls.filter((c) => c.method === 'stopScan' || c.method === 'stopSearch').map((c) => c.args[0]);
+    await withTimeout((async () => { while (stopped().length < 4) await new Promise((r) => setTimeout(r, 5)); })(), 'the stops');
+    assert.deepEqual(new Set(stopped()), new Set([...scans, search, 'fake-scan-3']));
+    assert.equal(server.stats().scansRunning, 3, 'a stopped scan counts until it ends');
+    for (const id of [...scans, 'fake-scan-3']) api.emit(endOf(id));
+    api.emit(searchEndOf(search));
+    assert.deepEqual([server.stats().scansRunning, server.stats().searchesRunning], [0, 0]);
+  });
 });
 
 // ---------------------------------------------------------------------------------------
@@ -714,6 +786,35 @@ test('real inspector over the WebSocket: a scan of domain 3 arrives whole and ma
     assert.ok(stats.chunkBytesSent / stats.chunkFrames <= 1.05, `${stats.chunkBytesSent} bytes for ${stats.chunkFrames} frames`);
   } finally {
     client.close();
+    await server.close();
+    await inspector.close();
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('real inspector: dropping the socket stops its scans and searches at once', TEST_OPTIONS, async () => {
+  const { base, staticDir } = makeStaticDir();
+  const inspector = await startInspector({ backend: 'sim', simClock: 'stepped' });
+  const server = await startServer({ api: inspector, staticDir });
+  const watcher = await WireClient.open(server);
+  const a = await WireClient.open(server);
+  try {
+    // bigmem-64g: 16.8 M frames; four scans and two searches of it take minutes
+    const scans: string[] = [];
+    for (let i = 0; i < 4; i++) scans.push(startedId(await a.call('startScan', [{ domain: 5 }]), 'scanId'));
+    const searches: string[] = [];
+    for (let i = 0; i < 2; i++) searches.push(startedId(await a.call('startSearch', [{ domain: 5, text: 'nowhere-to-be-found' }]), 'searchId'));
+    await watcher.until(() => watcher.events.some((e) => e.type === 'chunk'), 'the scans to run');
+    a.ws.terminate();
+    const ended = () => watcher.events.filter((e): e is ScanEnd | SearchEndEvent => e.type === 'end' || e.type === 'search-end');
+    await watcher.until(() => ended().length === 6, 'every job of the dropped client to end');
+    const ids = ended().map((e) => (e.type === 'end' ? e.scanId : e.searchId));
+    assert.deepEqual(new Set(ids), new Set([...scans, ...searches]));
+    assert.ok(ended().every((e) => e.summary.cancelled), 'stopped, not finished');
+    assert.deepEqual([server.stats().scansRunning, server.stats().searchesRunning], [0, 0]);
+    assert.equal((await watcher.call('listDomains', [])).t, 'result');
+  } finally {
+    watcher.close();
     await server.close();
     await inspector.close();
     fs.rmSync(base, { recursive: true, force: true });

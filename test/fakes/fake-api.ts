@@ -4,6 +4,7 @@
  */
 import type {
   DomainInfo, FrameRead, FrameReadRequest, FramescopeApi, HostInfo, InspectorEvent, ScanRequest, ScanStarted,
+  SearchRequest, SearchStarted,
 } from '../../app/api';
 import { PartialApi } from './partial-api';
 
@@ -28,6 +29,7 @@ export class FakeApi extends PartialApi implements FramescopeApi {
   readonly calls: Array<{ method: string; args: unknown[] }> = [];
   private readonly listeners = new Set<(event: InspectorEvent) => void>();
   private scans = 0;
+  private searches = 0;
   /** Calls held until release(): lets a test keep calls in flight. */
   private gate: Promise<void> | null = null;
   private openGate: () => void = () => {};
@@ -80,6 +82,15 @@ export class FakeApi extends PartialApi implements FramescopeApi {
 
   async stopScan(scanId: string): Promise<void> {
     await this.record('stopScan', [scanId]);
+  }
+
+  override async startSearch(request: SearchRequest): Promise<SearchStarted> {
+    await this.record('startSearch', [request]);
+    return { searchId: `fake-search-${++this.searches}`, domain: request.domain, first: request.first ?? 0, last: request.last ?? 0xffff, pattern: '00' };
+  }
+
+  override async stopSearch(searchId: string): Promise<void> {
+    await this.record('stopSearch', [searchId]);
   }
 
   async readFrame(request: FrameReadRequest): Promise<FrameRead> {

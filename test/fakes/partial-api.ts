@@ -17,7 +17,7 @@ export abstract class PartialApi implements Omit<FramescopeApi, 'hostInfo' | 'li
   exportScan(): Promise<ExportedFile> { return notInThisFake('exportScan'); }
   importSnapshot(): Promise<ScanRecordInfo> { return notInThisFake('importSnapshot'); }
   diffScans(): Promise<DiffResult> { return notInThisFake('diffScans'); }
-  startSearch(): Promise<SearchStarted> { return notInThisFake('startSearch'); }
-  stopSearch(): Promise<void> { return notInThisFake('stopSearch'); }
+  startSearch(_request?: unknown): Promise<SearchStarted> { return notInThisFake('startSearch'); }
+  stopSearch(_searchId?: string): Promise<void> { return notInThisFake('stopSearch'); }
   openSource(): Promise<HostInfo> { return notInThisFake('openSource'); }
 }
