@@ -11,8 +11,8 @@ import { MAX_BATCH } from './scanner';
 import { MAX_PATTERN_BYTES } from './search';
 
 const MAX_HITS = 100_000;
-/** Snapshots compress runs of equal codes; even a 16 TiB guest's fits. */
-const MAX_SNAPSHOT_BYTES = 512 * 1024 * 1024;
+/** The largest snapshot opened: they compress runs of equal codes, so even a 16 TiB guest's fits. */
+export const MAX_SNAPSHOT_BYTES = 512 * 1024 * 1024;
 
 /** Xen domain ids below DOMID_FIRST_RESERVED. */
 const domainId = z.number().int().min(0).max(0x7fef);

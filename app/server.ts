@@ -6,6 +6,10 @@
  * Everything needs the per-start token (?token= or the cookie set from it). The token is what
  * keeps other local users and web pages out: binding loopback alone does not, since any
  * process on the host and any page in the user's browser can reach 127.0.0.1.
+ *
+ * What a client may hold of the server is bounded (server/limits.ts, the README's "Limits"):
+ * connections, calls and jobs running, bytes arriving and bytes queued for it, and how long its
+ * socket may stall. Past a bound a call gets an error; a client that does not read is dropped.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -18,18 +22,21 @@ import { RawData, WebSocket, WebSocketServer } from 'ws';
 
 import type { FramescopeApi, InspectorEvent, WireToClient } from './api';
 import { invokeApi } from './api-schema';
-import { toWireError, WireError } from './inspector-protocol';
+import { toWireError } from './inspector-protocol';
+import { readCall } from './server/calls';
 import {
   cookieValues, isAllowedHost, isOwnOrigin, NOT_AUTHORISED, refuseUpgrade, SECURITY_HEADERS, sendText, splitTarget,
   TOKEN_PATTERN, tokenMatcher, unbracket, urlHost,
 } from './server/http-guard';
-import { listenTcp, listenUnix } from './server/listen';
 import { JobKind, jobKindOf, JobSlot, JobTracker } from './server/jobs';
+import {
+  DEFAULT_LIMITS, formatBytes, HEADERS_TIMEOUT_MS, MAX_CALL_BYTES, MAX_CALLS_IN_FLIGHT, MAX_LARGE_MESSAGES_ARRIVING,
+  MAX_SOCKETS, ServerLimits, STALL_CHECK_MS,
+} from './server/limits';
+import { listenTcp, listenUnix } from './server/listen';
 import { realStaticDir, serveStatic } from './server/static-files';
 
-export {
-  MAX_SCANS_PER_CONNECTION, MAX_SCANS_TOTAL, MAX_SEARCHES_PER_CONNECTION, MAX_SEARCHES_TOTAL,
-} from './server/jobs';
+export * from './server/limits';
 
 export interface ServerOptions {
   api: FramescopeApi;
@@ -50,8 +57,8 @@ export interface ServerOptions {
   socketMode?: number;
   /** Group that owns the socket file (a gid), so that its members may connect. */
   socketGid?: number;
-  /** Largest message a client may send (default MAX_MESSAGE_BYTES). */
-  maxMessageBytes?: number;
+  /** Lower limits than DEFAULT_LIMITS (tests and benchmarks). */
+  limits?: Partial<ServerLimits>;
 }
 
 export interface ServerStats {
@@ -65,6 +72,15 @@ export interface ServerStats {
   /** Scans (page-ins too) and searches running for the WebSocket clients, started or starting. */
   scansRunning: number;
   searchesRunning: number;
+  /** Bytes sent to clients that their sockets have not taken yet, over all clients. */
+  queuedBytes: number;
+  /** The most queuedBytes has been. */
+  queuedBytesPeak: number;
+  /** Bytes of the messages being received now, over all clients (counted per socket read). */
+  arrivingBytes: number;
+  /** Clients dropped for queueing too much or stalling, and handshakes refused for MAX_CONNECTIONS. */
+  clientsDropped: number;
+  connectionsRefused: number;
 }
 
 export interface RunningServer {
@@ -82,29 +98,35 @@ export const TOKEN_COOKIE = 'framescope_token';
 export const API_PATH = '/api';
 
 const TOKEN_BYTES = 32;
-/** Largest message a client may send: calls are small but for a snapshot being opened (a
- * 16 M-frame guest's is a few MB), so this only stops abuse. */
-export const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
-/** Calls one connection may have running at once; more get EBUSY instead of piling up. */
-const MAX_CALLS_IN_FLIGHT = 64;
-/** A client that reads slower than this much queued output is dropped, not buffered forever. */
-const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 /** How long close() lets clients finish the WebSocket closing handshake. */
 const CLOSE_GRACE_MS = 1000;
-/** Reply id for messages whose own id could not be read. */
-const UNKNOWN_ID = -1;
+/** Pings are answered while a client has no more than this queued: a ping flood cannot queue pongs. */
+const PONG_QUEUE_BYTES = MAX_CALL_BYTES;
+/** The header of a control frame (at most 125 bytes): 2 bytes, and the client's 4-byte mask. */
+const CONTROL_FRAME_HEADER_BYTES = 6;
+/** The header of a pong the server sends (unmasked). */
+const PONG_HEADER_BYTES = 2;
 
 /** One WebSocket client. */
 interface Client {
   ws: WebSocket;
   callsInFlight: number;
-  unsubscribe: () => void;
-  /** Settles once the client is unsubscribed and forgotten. */
+  /** Bytes handed to the socket whose writes have not completed. */
+  queued: number;
+  /** When a write last completed, or the queue last became non-empty. */
+  lastProgressAt: number;
+  /** Bytes of the message arriving now, and when some last arrived. */
+  arriving: number;
+  lastDataAt: number;
+  /** Dropped or closed: its queue is no longer counted. */
+  gone: boolean;
+  /** Settles once the client is forgotten. */
   closed: Promise<void>;
 }
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { api } = options;
+  const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const host = unbracket(options.host ?? DEFAULT_HOST);
   const token = options.token ?? randomBytes(TOKEN_BYTES).toString('base64url');
   if (!TOKEN_PATTERN.test(token)) throw new TypeError('token: 16 to 256 characters of A-Z a-z 0-9 . _ ~ -');
@@ -112,13 +134,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const encoder = new Encoder({ ignoreUndefined: true });
   const decoder = new Decoder();
   const clients = new Set<Client>();
-  const stats = { connections: 0, bytesSent: 0, chunkBytesSent: 0, chunkFrames: 0 };
+  const stats = { bytesSent: 0, chunkBytesSent: 0, chunkFrames: 0, queuedBytesPeak: 0, clientsDropped: 0, connectionsRefused: 0 };
+  let queuedTotal = 0;
+  /** Clients receiving a message larger than a call, and those waiting for their turn (unread). */
+  const largeArriving = new Set<Client>();
+  const waitingToArrive: Client[] = [];
   const jobs = new JobTracker<Client>((kind: JobKind, id: string) => {
     const stopping = kind === 'scan' ? api.stopScan(id) : api.stopSearch(id);
     // the job may have ended meanwhile, or the api be closing: nothing left to stop then
     stopping.catch(() => {});
   });
-  const unsubscribeJobs = api.onEvent((event) => jobs.onEvent(event));
+  const unsubscribe = api.onEvent((event) => {
+    jobs.onEvent(event);
+    broadcast(event);
+  });
   let closing: Promise<void> | null = null;
 
   const matchesToken = tokenMatcher(token);
@@ -130,12 +159,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
   const allowedHost = (req: http.IncomingMessage) => isAllowedHost(req.headers.host, host);
 
-  const httpServer = http.createServer((req, res) => {
+  const httpServer = http.createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: HEADERS_TIMEOUT_MS }, (req, res) => {
     handleRequest(req, res).catch(() => {
       if (!res.headersSent) sendText(res, 500, 'internal error');
       else res.destroy();
     });
   });
+  httpServer.maxConnections = MAX_SOCKETS;
 
   async function handleRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
@@ -153,7 +183,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await serveStatic(root, pathname, req, res);
   }
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? MAX_MESSAGE_BYTES, perMessageDeflate: false });
+  // Pongs are ours to send (see onPing), so that they are counted and bounded like the rest.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxImportBytes, perMessageDeflate: false, autoPong: false });
 
   httpServer.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
@@ -163,93 +194,212 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (!authorise(req, query).ok) return refuseUpgrade(socket, 401, 'Unauthorized', NOT_AUTHORISED);
     if (!isOwnOrigin(req)) return refuseUpgrade(socket, 403, 'Forbidden', 'forbidden: foreign Origin');
     if (pathname !== API_PATH) return refuseUpgrade(socket, 404, 'Not Found', 'not found');
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws));
+    if (clients.size >= limits.maxConnections) {
+      stats.connectionsRefused++;
+      return refuseUpgrade(socket, 503, 'Service Unavailable', `too many connections (limit ${limits.maxConnections}): close another framescope page or client first`);
+    }
+    // ws answers synchronously here (no verifyClient), so clients.size is exact for the next one.
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, socket));
   });
 
-  function accept(ws: WebSocket): void {
+  function accept(ws: WebSocket, socket: Duplex): void {
     let forget = () => {};
-    const client: Client = { ws, callsInFlight: 0, unsubscribe: () => {}, closed: new Promise((r) => (forget = r)) };
+    const now = Date.now();
+    const client: Client = {
+      ws, callsInFlight: 0, queued: 0, lastProgressAt: now, arriving: 0, lastDataAt: now, gone: false,
+      closed: new Promise((r) => (forget = r)),
+    };
     clients.add(client);
-    stats.connections = clients.size;
-    client.unsubscribe = api.onEvent((event) => sendEvent(client, event));
-    ws.on('message', (data, isBinary) => void onMessage(client, data, isBinary));
+    // Counted before ws reads the same bytes: the messages and control frames it finds in them
+    // then take their bytes off again (a message's end, approximately: the rest of that read).
+    socket.prependListener('data', (data: Buffer) => onData(client, data.byteLength));
+    ws.on('message', (data, isBinary) => {
+      messageArrived(client);
+      void onMessage(client, data, isBinary);
+    });
+    ws.on('ping', (data) => onPing(client, data));
+    ws.on('pong', (data) => controlFrameArrived(client, data));
     // ws reports bad frames (too big, bad opcode) here and closes the socket itself.
     ws.on('error', () => {});
     ws.on('close', () => {
-      client.unsubscribe();
-      jobs.forget(client);
+      release(client);
       clients.delete(client);
-      stats.connections = clients.size;
+      jobs.forget(client);
       forget();
     });
   }
 
-  /** Encodes and sends one message; returns its size, or 0 when it was not sent. */
-  function send(client: Client, message: WireToClient): number {
-    if (client.ws.readyState !== WebSocket.OPEN) return 0;
-    const bytes = encoder.encode(message);
-    client.ws.send(bytes);
-    stats.bytesSent += bytes.byteLength;
-    if (client.ws.bufferedAmount > MAX_BUFFERED_BYTES) client.ws.terminate();
-    return bytes.byteLength;
+  /** Stops counting a client's queue and arrivals, and lets the next large message in. */
+  function release(client: Client): void {
+    if (client.gone) return;
+    client.gone = true;
+    queuedTotal -= client.queued;
+    client.queued = 0;
+    client.arriving = 0;
+    const waiting = waitingToArrive.indexOf(client);
+    if (waiting >= 0) waitingToArrive.splice(waiting, 1);
+    if (largeArriving.delete(client)) admitWaiting();
   }
 
-  function sendEvent(client: Client, event: InspectorEvent): void {
-    // Runs inside the api's event loop: a failure here must not reach the other listeners.
-    try {
-      const size = send(client, { t: 'event', event });
-      if (event.type === 'chunk' && size > 0) {
-        stats.chunkBytesSent += size;
-        stats.chunkFrames += event.count;
-      }
-    } catch {
-      client.ws.terminate();
+  function drop(client: Client): void {
+    if (client.gone) return;
+    stats.clientsDropped++;
+    release(client);
+    client.ws.terminate();
+  }
+
+  function onData(client: Client, bytes: number): void {
+    if (client.gone) return;
+    client.arriving += bytes;
+    client.lastDataAt = Date.now();
+    if (client.arriving <= MAX_CALL_BYTES || largeArriving.has(client)) return;
+    if (largeArriving.size < MAX_LARGE_MESSAGES_ARRIVING) {
+      largeArriving.add(client);
+    } else if (!waitingToArrive.includes(client)) {
+      client.ws.pause();
+      waitingToArrive.push(client);
     }
   }
 
-  function sendError(client: Client, id: number, error: WireError): void {
-    send(client, { t: 'error', id, error });
+  function messageArrived(client: Client): void {
+    client.arriving = 0;
+    // a waiting client's message may have been read whole before its socket paused
+    const waiting = waitingToArrive.indexOf(client);
+    if (waiting >= 0) {
+      waitingToArrive.splice(waiting, 1);
+      client.ws.resume();
+    }
+    if (largeArriving.delete(client)) admitWaiting();
+  }
+
+  /** Control frames are no part of a message: they count for nothing arriving. */
+  function controlFrameArrived(client: Client, data: Buffer): void {
+    client.arriving = Math.max(0, client.arriving - data.byteLength - CONTROL_FRAME_HEADER_BYTES);
+  }
+
+  /** Lets waiting clients read again; the first to go over MAX_CALL_BYTES takes the free place. */
+  function admitWaiting(): void {
+    for (const c of waitingToArrive.splice(0)) c.ws.resume();
+  }
+
+  function onPing(client: Client, data: Buffer): void {
+    controlFrameArrived(client, data);
+    if (client.gone || client.queued > PONG_QUEUE_BYTES) return;
+    const bytes = data.byteLength + PONG_HEADER_BYTES;
+    enqueue(client, bytes);
+    client.ws.pong(data, undefined, () => settle(client, bytes));
+  }
+
+  function enqueue(client: Client, bytes: number): void {
+    if (client.queued === 0) client.lastProgressAt = Date.now();
+    client.queued += bytes;
+    queuedTotal += bytes;
+    stats.queuedBytesPeak = Math.max(stats.queuedBytesPeak, queuedTotal);
+  }
+
+  function settle(client: Client, bytes: number): void {
+    if (client.gone) return;
+    client.queued -= bytes;
+    queuedTotal -= bytes;
+    client.lastProgressAt = Date.now();
+  }
+
+  /**
+   * Queues `bytes` for a client if the limits allow: a client over its own limit is dropped;
+   * over the total, the clients with the most queued go first. False if not sent.
+   */
+  function deliver(client: Client, bytes: Uint8Array): boolean {
+    if (client.gone || client.ws.readyState !== WebSocket.OPEN) return false;
+    const size = bytes.byteLength;
+    if (client.queued + size > limits.maxQueuedBytesPerConnection) {
+      drop(client);
+      return false;
+    }
+    while (queuedTotal + size > limits.maxQueuedBytesTotal) {
+      let fullest = client;
+      for (const c of clients) if (!c.gone && c.queued > fullest.queued) fullest = c;
+      drop(fullest);
+      if (fullest === client) return false;
+    }
+    enqueue(client, size);
+    client.ws.send(bytes, () => settle(client, size));
+    stats.bytesSent += size;
+    return true;
+  }
+
+  function reply(client: Client, message: WireToClient & { id: number }): void {
+    let bytes = encoder.encode(message);
+    if (bytes.byteLength > limits.maxQueuedBytesPerConnection) {
+      const method = message.t === 'result' ? 'the answer' : 'the error';
+      bytes = encoder.encode({ t: 'error', id: message.id, error: { name: 'ServerLimit', code: 'EMSGSIZE',
+        message: `${method} is ${bytes.byteLength} bytes, more than the server queues for one client (${formatBytes(limits.maxQueuedBytesPerConnection)})` } });
+    }
+    deliver(client, bytes);
+  }
+
+  function broadcast(event: InspectorEvent): void {
+    if (clients.size === 0) return;
+    // Runs inside the api's event loop: a failure here must not reach its other listeners.
+    try {
+      const bytes = encoder.encode({ t: 'event', event } satisfies WireToClient);
+      for (const client of clients) {
+        if (deliver(client, bytes) && event.type === 'chunk') {
+          stats.chunkBytesSent += bytes.byteLength;
+          stats.chunkFrames += event.count;
+        }
+      }
+    } catch {
+      for (const client of clients) drop(client);
+    }
   }
 
   async function onMessage(client: Client, data: RawData, isBinary: boolean): Promise<void> {
-    if (!isBinary) return sendError(client, UNKNOWN_ID, protocolError('text frames are not accepted: send one MessagePack value per binary frame'));
-    let message: unknown;
-    try {
-      message = decoder.decode(rawBytes(data));
-    } catch (e) {
-      return sendError(client, UNKNOWN_ID, protocolError(`the message is not MessagePack (${e instanceof Error ? e.message : String(e)})`));
-    }
-    if (!isRecord(message)) return sendError(client, UNKNOWN_ID, protocolError('a message must be a map'));
-    const id = message.id;
-    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) {
-      return sendError(client, UNKNOWN_ID, protocolError('a message needs an id: a non-negative integer'));
-    }
-    if (message.t !== 'call') return sendError(client, id, protocolError(`unknown message type ${JSON.stringify(message.t)?.slice(0, 40)}; expected 'call'`));
+    const call = readCall(decoder, data, isBinary);
+    if (!call.ok) return reply(client, { t: 'error', id: call.id, error: call.error });
+    const { id } = call;
     if (client.callsInFlight >= MAX_CALLS_IN_FLIGHT) {
-      return sendError(client, id, { name: 'ServerBusy', message: `more than ${MAX_CALLS_IN_FLIGHT} calls in flight on this connection`, code: 'EBUSY' });
+      return reply(client, { t: 'error', id, error: { name: 'ServerBusy', message: `more than ${MAX_CALLS_IN_FLIGHT} calls in flight on this connection`, code: 'EBUSY' } });
     }
     client.callsInFlight++;
     let slot: JobSlot | undefined;
     try {
-      const kind = jobKindOf(message.method);
+      const kind = jobKindOf(call.method);
       if (kind) slot = jobs.reserve(client, kind);
-      const value = await invokeApi(api, message.method, message.args);
+      const value = await invokeApi(api, call.method, call.args);
       slot?.started(startedJobId(value));
-      send(client, { t: 'result', id, value });
+      reply(client, { t: 'result', id, value });
     } catch (e) {
       slot?.abandon();
-      send(client, { t: 'error', id, error: toWireError(e) });
+      reply(client, { t: 'error', id, error: toWireError(e) });
     } finally {
       client.callsInFlight--;
     }
   }
 
-  if (options.socketPath) await listenUnix(httpServer, options.socketPath, options.socketMode ?? 0o660, options.socketGid);
-  else await listenTcp(httpServer, options.port ?? 0, host);
+  /** Drops clients whose sockets take nothing of what is queued, or whose large message stopped arriving. */
+  const stallTimer = setInterval(() => {
+    const now = Date.now();
+    for (const c of clients) {
+      const stalledOut = c.queued > 0 && now - c.lastProgressAt > limits.stallTimeoutMs;
+      const stalledIn = largeArriving.has(c) && now - c.lastDataAt > limits.stallTimeoutMs;
+      if (stalledOut || stalledIn) drop(c);
+    }
+  }, Math.min(STALL_CHECK_MS, limits.stallTimeoutMs));
+  stallTimer.unref();
+
+  try {
+    if (options.socketPath) await listenUnix(httpServer, options.socketPath, options.socketMode ?? 0o660, options.socketGid);
+    else await listenTcp(httpServer, options.port ?? 0, host);
+  } catch (e) {
+    clearInterval(stallTimer);
+    unsubscribe();
+    throw e;
+  }
   const port = options.socketPath ? 0 : (httpServer.address() as net.AddressInfo).port;
 
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      clearInterval(stallTimer);
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeAllConnections();
       const leaving = [...clients];
@@ -258,7 +408,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const timer = setTimeout(() => { for (const c of leaving) c.ws.terminate(); }, CLOSE_GRACE_MS);
       await Promise.all([closed, ...leaving.map((c) => c.closed)]);
       clearTimeout(timer);
-      unsubscribeJobs();
+      unsubscribe();
       wss.close();
       if (options.socketPath) await fs.promises.rm(options.socketPath, { force: true });
     })();
@@ -273,7 +423,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     close,
     stats: () => {
       const running = jobs.running();
-      return { ...stats, scansRunning: running.scan, searchesRunning: running.search };
+      let arrivingBytes = 0;
+      for (const c of clients) arrivingBytes += c.arriving;
+      return {
+        ...stats, connections: clients.size, scansRunning: running.scan, searchesRunning: running.search,
+        queuedBytes: queuedTotal, arrivingBytes,
+      };
     },
   };
 }
@@ -282,17 +437,4 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 function startedJobId(value: unknown): string {
   const v = value as { scanId?: unknown; searchId?: unknown };
   return String(v.scanId ?? v.searchId);
-}
-
-function protocolError(message: string): WireError {
-  return { name: 'ProtocolError', message, code: 'EPROTO' };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
-}
-
-function rawBytes(data: RawData): Uint8Array {
-  if (Array.isArray(data)) return Buffer.concat(data);
-  return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
 }

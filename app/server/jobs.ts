@@ -4,17 +4,9 @@
  * while a stopped job winds down; a client that goes away has its jobs stopped.
  */
 import type { InspectorEvent } from '../api';
+import { MAX_SCANS_PER_CONNECTION, MAX_SCANS_TOTAL, MAX_SEARCHES_PER_CONNECTION, MAX_SEARCHES_TOTAL } from './limits';
 
 export type JobKind = 'scan' | 'search';
-
-/** Scans (and page-ins) one connection may have running: the UI runs one at a time. */
-export const MAX_SCANS_PER_CONNECTION = 4;
-/** Scans running on the whole server: each holds its frame codes (a byte a frame) until it ends. */
-export const MAX_SCANS_TOTAL = 16;
-/** Searches one connection may have running: the UI runs one at a time. */
-export const MAX_SEARCHES_PER_CONNECTION = 2;
-/** Searches running on the whole server: each copies every mapped frame it reads. */
-export const MAX_SEARCHES_TOTAL = 8;
 
 /** Ends of jobs not (yet) known here, kept in case their start's answer is still on its way. */
 const EARLY_ENDS_KEPT = 256;

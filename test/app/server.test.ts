@@ -17,8 +17,10 @@ import { statusOf } from '../../app/frame-status';
 import { startInspector } from '../../app/inspector-client';
 import { scanToEnd } from '../../app/scan-to-end';
 import {
-  MAX_SCANS_PER_CONNECTION, MAX_SCANS_TOTAL, MAX_SEARCHES_PER_CONNECTION, RunningServer, startServer, TOKEN_COOKIE,
+  MAX_CALL_BYTES, MAX_CONNECTIONS, MAX_SCANS_PER_CONNECTION, MAX_SCANS_TOTAL, MAX_SEARCHES_PER_CONNECTION, RunningServer,
+  ServerLimits, startServer, TOKEN_COOKIE,
 } from '../../app/server';
+import { clientFrame, OPCODE, RawWebSocket } from '../fakes/raw-websocket';
 import {
   FAKE_BAD_GFN, FAKE_DOMAINS, FAKE_FRAME_ERROR, FakeApi, fakeFrameBytes,
 } from '../fakes/fake-api';
@@ -31,8 +33,6 @@ const SECRET = 'SECRET-OUTSIDE-STATIC-DIR';
 const WAIT_MS = 5000;
 /** A broken transport tends to hang rather than throw: fail instead. */
 const TEST_OPTIONS = { timeout: 20_000 };
-/** The server listens to the api itself (for the ends of jobs), besides once per client. */
-const SERVER_LISTENERS = 1;
 
 // ---------------------------------------------------------------------------------------
 // Fixtures
@@ -54,9 +54,9 @@ function makeStaticDir(): { base: string; staticDir: string } {
   return { base, staticDir };
 }
 
-async function withServer(body: (f: Fixture) => Promise<void>, api: FakeApi = new FakeApi(), maxMessageBytes?: number): Promise<void> {
+async function withServer(body: (f: Fixture) => Promise<void>, api: FakeApi = new FakeApi(), limits?: Partial<ServerLimits>): Promise<void> {
   const { base, staticDir } = makeStaticDir();
-  const server = await startServer({ api, staticDir, maxMessageBytes });
+  const server = await startServer({ api, staticDir, limits });
   try {
     await body({ server, api });
   } finally {
@@ -272,7 +272,7 @@ test('an asset loads with the cookie alone, with the right type; HEAD has no bod
 });
 
 test('without token or cookie: 401 for the page, an asset, /healthz and the WebSocket', TEST_OPTIONS, async () => {
-  await withServer(async ({ server, api }) => {
+  await withServer(async ({ server }) => {
     for (const p of ['/', '/index.html', '/assets/app.js', '/healthz', '/nonexistent']) {
       const r = await request(server, p);
       assert.equal(r.status, 401, p);
@@ -282,7 +282,7 @@ test('without token or cookie: 401 for the page, an asset, /healthz and the WebS
     const ws = await tryUpgrade(wsUrl(server, ''));
     assert.ok('status' in ws);
     assert.equal(ws.status, 401);
-    assert.equal(api.listenerCount, SERVER_LISTENERS, 'no client was accepted');
+    assert.equal(server.stats().connections, 0, 'no client was accepted');
   });
 });
 
@@ -515,7 +515,7 @@ test('an oversized message closes only that connection', TEST_OPTIONS, async () 
     const other = await WireClient.open(server);
     assert.equal((await other.call('listDomains', [])).t, 'result');
     other.close();
-  }, new FakeApi(), 64 * 1024);
+  }, new FakeApi(), { maxImportBytes: 64 * 1024 });
 });
 
 test('calls in flight per connection are capped; the others all complete', TEST_OPTIONS, async () => {
@@ -541,7 +541,7 @@ test('scan events reach every client; stats count chunk frames and bytes; close 
     const b = await WireClient.open(server);
     await a.call('listDomains', []);
     await b.call('listDomains', []);
-    assert.equal(api.listenerCount, SERVER_LISTENERS + 2);
+    assert.equal(api.listenerCount, 1, 'the server listens once, whatever the number of its clients');
     assert.equal(server.stats().connections, 2);
 
     const frames = [65536, 65536, 1000];
@@ -567,8 +567,10 @@ test('scan events reach every client; stats count chunk frames and bytes; close 
 
     a.close();
     await withTimeout(a.closed, 'the close');
-    await b.until(() => api.listenerCount === SERVER_LISTENERS + 1, 'the unsubscribe');
-    assert.equal(server.stats().connections, 1);
+    await b.until(() => server.stats().connections === 1, 'the close to be seen');
+    api.emit(chunkEvent('s1', first, 16));
+    await b.until(() => b.events.length === frames.length + 1, 'the chunk after the close');
+    assert.equal(server.stats().chunkFrames, sent + 16, 'a closed client is sent nothing');
     b.close();
   });
 });
@@ -581,7 +583,7 @@ test('close() stops listening and closes the clients', TEST_OPTIONS, async () =>
     const client = await WireClient.open(server);
     await withTimeout(server.close(), 'close()');
     assert.equal(await withTimeout(client.closed, 'the client close'), 1001);
-    assert.equal(api.listenerCount, 0, 'the server\'s own listener goes too');
+    assert.equal(api.listenerCount, 0, 'the server stops listening to the api');
     await assert.rejects(request(server, '/'), { code: 'ECONNREFUSED' });
     await server.close();
   } finally {
@@ -654,6 +656,160 @@ test('a client\'s scans and searches are stopped when it disconnects, also one w
     for (const id of [...scans, 'fake-scan-3']) api.emit(endOf(id));
     api.emit(searchEndOf(search));
     assert.deepEqual([server.stats().scansRunning, server.stats().searchesRunning], [0, 0]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Limits on connections, message sizes and queues
+
+const clientFrameOf = (payload: Uint8Array) => clientFrame(OPCODE.binary, payload);
+const rawOpen = (server: RunningServer) => RawWebSocket.open(server.host, server.port, `/api?token=${server.token}`);
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+test('connections are capped: the one past the limit gets 503 saying so; a free place is taken again', TEST_OPTIONS, async () => {
+  await withServer(async ({ server }) => {
+    const open: WireClient[] = [];
+    for (let i = 0; i < MAX_CONNECTIONS; i++) open.push(await WireClient.open(server));
+    const refused = await tryUpgrade(wsUrl(server));
+    assert.ok('status' in refused, 'refused');
+    assert.equal(refused.status, 503);
+    assert.match(refused.body, /^too many connections \(limit 32\)/);
+    assert.equal(server.stats().connectionsRefused, 1);
+    open.pop()!.close();
+    await withTimeout((async () => { while (server.stats().connections === MAX_CONNECTIONS) await new Promise((r) => setTimeout(r, 5)); })(), 'the close');
+    const again = await WireClient.open(server);
+    assert.equal((await again.call('listDomains', [])).t, 'result');
+    for (const c of [again, ...open]) c.close();
+  });
+});
+
+test('a call is at most 64 KiB (EMSGSIZE, the connection stays); only importSnapshot may be larger, and not made of many values', TEST_OPTIONS, async () => {
+  await withServer(async ({ server }) => {
+    const client = await WireClient.open(server);
+    const padded = await client.call('listDomains', ['x'.repeat(MAX_CALL_BYTES)]);
+    assert.equal(padded.t, 'error');
+    if (padded.t === 'error') {
+      assert.equal(padded.error.code, 'EMSGSIZE');
+      assert.match(padded.error.message, /^"listDomains": the message is \d+ bytes; a call is at most 64 KiB \(only importSnapshot may be larger\)$/);
+    }
+    // a large snapshot passes the size rule and reaches the api (which this fake does not have)
+    const snapshot = await client.call('importSnapshot', [{ fileName: 'big.fsnap', bytes: new Uint8Array(MiB) }]);
+    assert.equal(snapshot.t === 'error' && snapshot.error.message, 'importSnapshot is not part of this fake');
+
+    const expectRefusal = async (what: string, bytes: Uint8Array, pattern: RegExp) => {
+      client.ws.send(bytes);
+      const r = await client.reply();
+      assert.equal(r.t === 'error' && r.error.code, 'EPROTO', what);
+      assert.match(r.t === 'error' ? r.error.message : '', pattern, what);
+    };
+    const manyValues = encode({ t: 'call', id: 7, method: 'importSnapshot', args: new Array(100_000).fill(0) });
+    await expectRefusal('100 000 values', manyValues, /^a message over 64 KiB must be one importSnapshot call, and this one has more than 32 values$/);
+    const deep = Buffer.concat([Buffer.alloc(MAX_CALL_BYTES + 1, 0x91), Buffer.from([0xc0])]);
+    await expectRefusal('nested arrays', deep, /nests deeper than 8$/);
+    const lying = Buffer.concat([Buffer.from([0x84]), ...['t', 'call', 'id', 8, 'method', 'importSnapshot', 'args'].map((v) => encode(v)),
+      Buffer.from([0xc6, 0xff, 0xff, 0xff, 0xff]), Buffer.alloc(MAX_CALL_BYTES)]);
+    await expectRefusal('a bin longer than the message', lying, /ends inside a value$/);
+    assert.equal((await client.call('listDomains', [])).t, 'result', 'the connection is still usable');
+    client.close();
+  });
+});
+
+test('clients that never read are dropped before their queues pass the limits, one by one and in total', TEST_OPTIONS, async () => {
+  const limits = { maxQueuedBytesPerConnection: 2 * MiB, maxQueuedBytesTotal: 5 * MiB };
+  await withServer(async ({ server, api }) => {
+    const reader = await WireClient.open(server);
+    await reader.call('listDomains', []);
+    const slow: RawWebSocket[] = [];
+    for (let i = 0; i < 6; i++) slow.push(await rawOpen(server));
+    for (const s of slow) s.stopReading();
+    let peak = 0;
+    // paced by the reader, so that only the slow clients fall behind
+    for (let i = 1; i <= 400 && server.stats().connections > 1; i++) {
+      api.emit(chunkEvent('s', 0, 256 * KiB));
+      peak = Math.max(peak, server.stats().queuedBytes);
+      await reader.until(() => reader.events.length === i, 'the reader to keep up');
+    }
+    const stats = server.stats();
+    assert.equal(stats.connections, 1, 'every slow client was dropped');
+    assert.equal(stats.clientsDropped, 6);
+    assert.ok(peak <= limits.maxQueuedBytesTotal, `queued at most the total limit, not ${peak}`);
+    assert.ok(stats.queuedBytesPeak <= limits.maxQueuedBytesTotal, `the server's own peak: ${stats.queuedBytesPeak}`);
+    assert.ok(stats.queuedBytesPeak > 2 * MiB, 'more than one slow client held a queue at once (the total limit was what dropped some)');
+    assert.equal((await reader.call('listDomains', [])).t, 'result', 'the reader was never dropped');
+    reader.close();
+  }, new FakeApi(), limits);
+});
+
+test('a client whose socket takes nothing of its queue for the stall timeout is dropped; an idle one is not', TEST_OPTIONS, async () => {
+  await withServer(async ({ server, api }) => {
+    const reader = await WireClient.open(server);
+    await reader.call('listDomains', []);
+    for (let i = 0; i < 2; i++) (await rawOpen(server)).stopReading();
+    // past what the kernel's socket buffers take, so that some of it waits in the server
+    let sent = 0;
+    while (server.stats().queuedBytes === 0 && sent < 400) {
+      api.emit(chunkEvent('s', 0, 256 * KiB));
+      sent++;
+      await reader.until(() => reader.events.length === sent, 'the reader to keep up');
+      if (server.stats().queuedBytes > 0) break;
+    }
+    assert.ok(server.stats().queuedBytes > 0, 'the slow clients have bytes queued');
+    await withTimeout((async () => { while (server.stats().clientsDropped < 2) await new Promise((r) => setTimeout(r, 20)); })(), 'the stalled clients to be dropped');
+    assert.equal(server.stats().queuedBytes, 0);
+    await new Promise((r) => setTimeout(r, 600));
+    const after = await rawOpen(server);
+    assert.ok(!after.closed, 'a client with nothing queued stays, however long it is quiet');
+    await new Promise((r) => setTimeout(r, 600));
+    assert.ok(!after.closed);
+    assert.equal(server.stats().clientsDropped, 2);
+    assert.equal((await reader.call('listDomains', [])).t, 'result');
+    after.destroy();
+    reader.close();
+  }, new FakeApi(), { stallTimeoutMs: 300 });
+});
+
+test('a ping flood from a client that never reads queues no more than a call\'s worth of pongs', TEST_OPTIONS, async () => {
+  await withServer(async ({ server }) => {
+    const flood = await rawOpen(server);
+    flood.stopReading();
+    const ping = clientFrame(OPCODE.ping, new Uint8Array(125));
+    const pings = 150_000;
+    const batch = Buffer.concat(Array.from({ length: 10_000 }, () => ping));
+    for (let i = 0; i < pings / 10_000; i++) flood.write(batch);
+    await new Promise<void>((resolve) => flood.socket.write(Buffer.alloc(0), () => resolve()));
+    const pongs = () => flood.frames.filter((f) => f.opcode === OPCODE.pong).length;
+    assert.ok(server.stats().queuedBytesPeak <= MAX_CALL_BYTES + 200, `queued ${server.stats().queuedBytesPeak}`);
+    // what the server did queue comes out once the client reads: the kernel's buffers and a call's worth, not a pong a ping
+    flood.socket.resume();
+    await new Promise((r) => setTimeout(r, 500));
+    assert.ok(pongs() > 0, 'pings are answered');
+    assert.ok(pongs() < pings / 2, `${pongs()} pongs for ${pings} pings`);
+    assert.equal((await (await WireClient.open(server)).call('listDomains', [])).t, 'result');
+    flood.destroy();
+  });
+});
+
+test('messages larger than a call arrive one at a time: the second waits, unread, until the first is in', TEST_OPTIONS, async () => {
+  await withServer(async ({ server }) => {
+    const message = (id: number) => encode({ t: 'call', id, method: 'importSnapshot', args: [{ fileName: 'x.fsnap', bytes: new Uint8Array(MiB) }] });
+    const a = await rawOpen(server);
+    const b = await rawOpen(server);
+    const frameA = Buffer.from(clientFrameOf(message(1)));
+    a.write(frameA.subarray(0, frameA.length / 2));
+    await withTimeout((async () => { while (server.stats().arrivingBytes < 256 * KiB) await new Promise((r) => setTimeout(r, 5)); })(), 'a half to arrive');
+    b.write(clientFrameOf(message(2)));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(b.messages().length, 0, 'b waits while a\'s message arrives');
+    const arriving = server.stats().arrivingBytes;
+    assert.ok(arriving <= frameA.length / 2 + 4 * MAX_CALL_BYTES, `held ${arriving} bytes: a's half and a little of b's`);
+    a.write(frameA.subarray(frameA.length / 2));
+    for (const c of [a, b]) {
+      assert.ok(await c.until(() => c.messages().length === 1, WAIT_MS), 'an answer');
+      assert.equal((c.messages()[0] as { error: { message: string } }).error.message, 'importSnapshot is not part of this fake');
+    }
+    a.destroy();
+    b.destroy();
   });
 });
 
