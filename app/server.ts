@@ -23,6 +23,7 @@ import { RawData, WebSocket, WebSocketServer } from 'ws';
 import type { FramescopeApi, InspectorEvent, WireToClient } from './api';
 import { invokeApi } from './api-schema';
 import { toWireError } from './inspector-protocol';
+import { collectGarbage, RECLAIM_AFTER_BYTES, releaseFreedMemory, tuneAllocator } from './memory';
 import { readCall } from './server/calls';
 import {
   cookieValues, isAllowedHost, isOwnOrigin, NOT_AUTHORISED, refuseUpgrade, SECURITY_HEADERS, sendText, splitTarget,
@@ -30,8 +31,8 @@ import {
 } from './server/http-guard';
 import { JobKind, jobKindOf, JobSlot, JobTracker } from './server/jobs';
 import {
-  DEFAULT_LIMITS, formatBytes, HEADERS_TIMEOUT_MS, MAX_CALL_BYTES, MAX_CALLS_IN_FLIGHT, MAX_LARGE_MESSAGES_ARRIVING,
-  MAX_SOCKETS, ServerLimits, STALL_CHECK_MS,
+  DEFAULT_LIMITS, formatBytes, HEADERS_TIMEOUT_MS, MAX_CALL_BYTES, MAX_CALLS_IN_FLIGHT, MAX_LARGE_ANSWERS_RUNNING, MAX_LARGE_MESSAGES_ARRIVING,
+  MAX_SOCKETS, READ_PAUSE_QUEUED_BYTES, ServerLimits, STALL_CHECK_MS,
 } from './server/limits';
 import { listenTcp, listenUnix } from './server/listen';
 import { realStaticDir, serveStatic } from './server/static-files';
@@ -98,10 +99,17 @@ export const TOKEN_COOKIE = 'framescope_token';
 export const API_PATH = '/api';
 
 const TOKEN_BYTES = 32;
+/** The methods whose answers may be large: as large as a scan's record. */
+const LARGE_ANSWERS = new Set(['scanRecord', 'exportScan', 'diffScans']);
 /** How long close() lets clients finish the WebSocket closing handshake. */
 const CLOSE_GRACE_MS = 1000;
 /** Pings are answered while a client has no more than this queued: a ping flood cannot queue pongs. */
 const PONG_QUEUE_BYTES = MAX_CALL_BYTES;
+/**
+ * How often freed memory is returned to the kernel (a few µs when there is none), and the
+ * server looks whether a burst of traffic is over, to collect its garbage (memory.ts).
+ */
+const RECLAIM_CHECK_MS = 2000;
 /** The header of a control frame (at most 125 bytes): 2 bytes, and the client's 4-byte mask. */
 const CONTROL_FRAME_HEADER_BYTES = 6;
 /** The header of a pong the server sends (unmasked). */
@@ -118,6 +126,8 @@ interface Client {
   /** Bytes of the message arriving now, and when some last arrived. */
   arriving: number;
   lastDataAt: number;
+  /** Its socket is not being read: it waits to send a large message, or has too much queued. */
+  paused: boolean;
   /** Dropped or closed: its queue is no longer counted. */
   gone: boolean;
   /** Settles once the client is forgotten. */
@@ -131,14 +141,29 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const token = options.token ?? randomBytes(TOKEN_BYTES).toString('base64url');
   if (!TOKEN_PATTERN.test(token)) throw new TypeError('token: 16 to 256 characters of A-Z a-z 0-9 . _ ~ -');
   const root = await realStaticDir(options.staticDir);
-  const encoder = new Encoder({ ignoreUndefined: true });
+  tuneAllocator();
+  let encoder = new Encoder({ ignoreUndefined: true });
+  /** Encodes a message; an encoder whose buffer grew for a large one is replaced, so that the buffer goes too. */
+  const encode = (message: WireToClient): Uint8Array => {
+    const bytes = encoder.encode(message);
+    if (bytes.byteLength > MAX_CALL_BYTES) encoder = new Encoder({ ignoreUndefined: true });
+    return bytes;
+  };
   const decoder = new Decoder();
   const clients = new Set<Client>();
   const stats = { bytesSent: 0, chunkBytesSent: 0, chunkFrames: 0, queuedBytesPeak: 0, clientsDropped: 0, connectionsRefused: 0 };
   let queuedTotal = 0;
+  /** Bytes in and out, and at the last look (see reclaimTimer): the same twice means quiet. */
+  let traffic = 0;
+  let trafficAtLastCheck = 0;
+  /** Bytes that became garbage since the last collection: messages read, answers sent or dropped. */
+  let garbage = 0;
   /** Clients receiving a message larger than a call, and those waiting for their turn (unread). */
   const largeArriving = new Set<Client>();
   const waitingToArrive: Client[] = [];
+  /** Calls with large answers running, and those waiting for their turn. */
+  let largeAnswersRunning = 0;
+  const waitingToAnswer: Array<() => void> = [];
   const jobs = new JobTracker<Client>((kind: JobKind, id: string) => {
     const stopping = kind === 'scan' ? api.stopScan(id) : api.stopSearch(id);
     // the job may have ended meanwhile, or the api be closing: nothing left to stop then
@@ -206,7 +231,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     let forget = () => {};
     const now = Date.now();
     const client: Client = {
-      ws, callsInFlight: 0, queued: 0, lastProgressAt: now, arriving: 0, lastDataAt: now, gone: false,
+      ws, callsInFlight: 0, queued: 0, lastProgressAt: now, arriving: 0, lastDataAt: now, paused: false, gone: false,
       closed: new Promise((r) => (forget = r)),
     };
     clients.add(client);
@@ -233,6 +258,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   function release(client: Client): void {
     if (client.gone) return;
     client.gone = true;
+    garbage += client.queued;
     queuedTotal -= client.queued;
     client.queued = 0;
     client.arriving = 0;
@@ -249,6 +275,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   function onData(client: Client, bytes: number): void {
+    traffic += bytes;
+    garbage += bytes;
     if (client.gone) return;
     client.arriving += bytes;
     client.lastDataAt = Date.now();
@@ -256,8 +284,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (largeArriving.size < MAX_LARGE_MESSAGES_ARRIVING) {
       largeArriving.add(client);
     } else if (!waitingToArrive.includes(client)) {
-      client.ws.pause();
       waitingToArrive.push(client);
+      updateReading(client);
     }
   }
 
@@ -267,7 +295,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const waiting = waitingToArrive.indexOf(client);
     if (waiting >= 0) {
       waitingToArrive.splice(waiting, 1);
-      client.ws.resume();
+      updateReading(client);
     }
     if (largeArriving.delete(client)) admitWaiting();
   }
@@ -279,7 +307,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   /** Lets waiting clients read again; the first to go over MAX_CALL_BYTES takes the free place. */
   function admitWaiting(): void {
-    for (const c of waitingToArrive.splice(0)) c.ws.resume();
+    for (const c of waitingToArrive.splice(0)) updateReading(c);
+  }
+
+  /**
+   * Reads a client's socket or not: not while it waits for its turn to send a large message,
+   * nor while it has more than READ_PAUSE_QUEUED_BYTES queued (a client that does not read
+   * its answers gets no more calls answered).
+   */
+  function updateReading(client: Client): void {
+    const pause = !client.gone && (client.queued > READ_PAUSE_QUEUED_BYTES || waitingToArrive.includes(client));
+    if (pause === client.paused) return;
+    client.paused = pause;
+    if (pause) client.ws.pause();
+    else client.ws.resume();
   }
 
   function onPing(client: Client, data: Buffer): void {
@@ -295,13 +336,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     client.queued += bytes;
     queuedTotal += bytes;
     stats.queuedBytesPeak = Math.max(stats.queuedBytesPeak, queuedTotal);
+    updateReading(client);
   }
 
   function settle(client: Client, bytes: number): void {
+    garbage += bytes;
     if (client.gone) return;
     client.queued -= bytes;
     queuedTotal -= bytes;
     client.lastProgressAt = Date.now();
+    updateReading(client);
   }
 
   /**
@@ -322,16 +366,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (fullest === client) return false;
     }
     enqueue(client, size);
+    traffic += size;
     client.ws.send(bytes, () => settle(client, size));
     stats.bytesSent += size;
     return true;
   }
 
   function reply(client: Client, message: WireToClient & { id: number }): void {
-    let bytes = encoder.encode(message);
+    if (client.gone) return;
+    let bytes = encode(message);
     if (bytes.byteLength > limits.maxQueuedBytesPerConnection) {
       const method = message.t === 'result' ? 'the answer' : 'the error';
-      bytes = encoder.encode({ t: 'error', id: message.id, error: { name: 'ServerLimit', code: 'EMSGSIZE',
+      bytes = encode({ t: 'error', id: message.id, error: { name: 'ServerLimit', code: 'EMSGSIZE',
         message: `${method} is ${bytes.byteLength} bytes, more than the server queues for one client (${formatBytes(limits.maxQueuedBytesPerConnection)})` } });
     }
     deliver(client, bytes);
@@ -341,7 +387,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (clients.size === 0) return;
     // Runs inside the api's event loop: a failure here must not reach its other listeners.
     try {
-      const bytes = encoder.encode({ t: 'event', event } satisfies WireToClient);
+      const bytes = encode({ t: 'event', event });
       for (const client of clients) {
         if (deliver(client, bytes) && event.type === 'chunk') {
           stats.chunkBytesSent += bytes.byteLength;
@@ -353,7 +399,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
   }
 
+  /** Waits until a call with a large answer may run. */
+  async function turnToAnswer(): Promise<void> {
+    if (largeAnswersRunning >= MAX_LARGE_ANSWERS_RUNNING) await new Promise<void>((resolve) => waitingToAnswer.push(resolve));
+    largeAnswersRunning++;
+  }
+
+  function answered(): void {
+    largeAnswersRunning--;
+    waitingToAnswer.shift()?.();
+  }
+
   async function onMessage(client: Client, data: RawData, isBinary: boolean): Promise<void> {
+    // ws may still hand over what it had read when the client was dropped
+    if (client.gone) return;
     const call = readCall(decoder, data, isBinary);
     if (!call.ok) return reply(client, { t: 'error', id: call.id, error: call.error });
     const { id } = call;
@@ -361,8 +420,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return reply(client, { t: 'error', id, error: { name: 'ServerBusy', message: `more than ${MAX_CALLS_IN_FLIGHT} calls in flight on this connection`, code: 'EBUSY' } });
     }
     client.callsInFlight++;
+    const large = typeof call.method === 'string' && LARGE_ANSWERS.has(call.method);
     let slot: JobSlot | undefined;
     try {
+      if (large) await turnToAnswer();
+      // a client that left while its call waited gets nothing done for it
+      if (client.gone) return;
       const kind = jobKindOf(call.method);
       if (kind) slot = jobs.reserve(client, kind);
       const value = await invokeApi(api, call.method, call.args);
@@ -372,6 +435,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       slot?.abandon();
       reply(client, { t: 'error', id, error: toWireError(e) });
     } finally {
+      if (large) answered();
       client.callsInFlight--;
     }
   }
@@ -386,12 +450,24 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
   }, Math.min(STALL_CHECK_MS, limits.stallTimeoutMs));
   stallTimer.unref();
+  // After a burst, once a whole interval has passed without traffic, collect; trim every time.
+  const reclaimTimer = setInterval(() => {
+    const quiet = traffic === trafficAtLastCheck;
+    trafficAtLastCheck = traffic;
+    if (quiet && garbage >= RECLAIM_AFTER_BYTES) {
+      garbage = 0;
+      collectGarbage();
+    }
+    releaseFreedMemory();
+  }, RECLAIM_CHECK_MS);
+  reclaimTimer.unref();
 
   try {
     if (options.socketPath) await listenUnix(httpServer, options.socketPath, options.socketMode ?? 0o660, options.socketGid);
     else await listenTcp(httpServer, options.port ?? 0, host);
   } catch (e) {
     clearInterval(stallTimer);
+    clearInterval(reclaimTimer);
     unsubscribe();
     throw e;
   }
@@ -400,6 +476,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const close = (): Promise<void> => {
     closing ??= (async () => {
       clearInterval(stallTimer);
+      clearInterval(reclaimTimer);
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeAllConnections();
       const leaving = [...clients];

@@ -11,6 +11,7 @@ import { benchGrid } from './grid-frame-time';
 import { benchGridScale } from './grid-scale';
 import { benchScanThroughput } from './scan-throughput';
 import { benchSearch } from './search-throughput';
+import { benchServeMemory } from './serve-memory';
 
 async function main(): Promise<void> {
   const log = (line: string) => console.log(line);
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
   if (want('grid')) results.grid = await benchGrid(log);
   if (want('grid-scale')) results.gridScale = await benchGridScale(log);
   if (want('search')) results.search = await benchSearch(log);
+  if (want('serve-memory')) results.serveMemory = await benchServeMemory(log);
   const out = path.join(__dirname, 'results.json');
   fs.writeFileSync(out, JSON.stringify(results, null, 2));
   log(`results written to ${path.relative(process.cwd(), out)}`);

@@ -3,7 +3,7 @@
  * and no bigger than its method needs. A message larger than a call is walked before it is
  * decoded, so that a few bytes a value cannot make the decoder build millions of them.
  */
-import type { Decoder } from '@msgpack/msgpack';
+import { Decoder } from '@msgpack/msgpack';
 import type { RawData } from 'ws';
 
 import type { WireError } from '../inspector-protocol';
@@ -19,6 +19,7 @@ export type ReadCall =
   | { ok: true; id: number; method: unknown; args: unknown }
   | { ok: false; id: number; error: WireError };
 
+/** `decoder` reads the small messages; a large one gets a decoder of its own, which keeps no reference to it afterwards. */
 export function readCall(decoder: Decoder, data: RawData, isBinary: boolean): ReadCall {
   const refuse = (message: string, id = UNKNOWN_ID, code = 'EPROTO'): ReadCall =>
     ({ ok: false, id, error: { name: 'ProtocolError', message, code } });
@@ -31,7 +32,7 @@ export function readCall(decoder: Decoder, data: RawData, isBinary: boolean): Re
   }
   let message: unknown;
   try {
-    message = decoder.decode(bytes);
+    message = (large ? new Decoder() : decoder).decode(bytes);
   } catch (e) {
     return refuse(`the message is not MessagePack (${e instanceof Error ? e.message : String(e)})`);
   }

@@ -28,12 +28,20 @@ export const MAX_LARGE_MESSAGE_VALUES = 32;
 export const MAX_LARGE_MESSAGE_DEPTH = 8;
 /** Calls one connection may have running at once; more get EBUSY instead of piling up. */
 export const MAX_CALLS_IN_FLIGHT = 64;
+/**
+ * Calls whose answer may be large (a scan's record, an export, a diff: up to a byte a frame, 16 MiB
+ * for a 64 GiB guest) running at once over the whole server; the others wait their turn. The
+ * mapper worker answers faster than they can be sent, and its answers wait in memory.
+ */
+export const MAX_LARGE_ANSWERS_RUNNING = 2;
 
 /**
  * Bytes sent to one client that its socket has not taken yet. A client that lets this much
  * pile up is dropped; a single reply larger than this is answered EMSGSIZE instead.
  */
 export const MAX_QUEUED_BYTES_PER_CONNECTION = 64 * MiB;
+/** While more than this is queued for a client, its next messages wait unread: it gets no more answers to not read. */
+export const READ_PAUSE_QUEUED_BYTES = 1 * MiB;
 /** The same over all clients together: past it, the clients with the most queued are dropped. */
 export const MAX_QUEUED_BYTES_TOTAL = 256 * MiB;
 /** A client with bytes queued whose socket takes none of them for this long is dropped; so is a large message that stops arriving for this long. */

@@ -17,7 +17,7 @@ import { statusOf } from '../../app/frame-status';
 import { startInspector } from '../../app/inspector-client';
 import { scanToEnd } from '../../app/scan-to-end';
 import {
-  MAX_CALL_BYTES, MAX_CONNECTIONS, MAX_SCANS_PER_CONNECTION, MAX_SCANS_TOTAL, MAX_SEARCHES_PER_CONNECTION, RunningServer,
+  MAX_CALL_BYTES, MAX_CONNECTIONS, MAX_LARGE_ANSWERS_RUNNING, MAX_SCANS_PER_CONNECTION, MAX_SCANS_TOTAL, MAX_SEARCHES_PER_CONNECTION, RunningServer,
   ServerLimits, startServer, TOKEN_COOKIE,
 } from '../../app/server';
 import { clientFrame, OPCODE, RawWebSocket } from '../fakes/raw-websocket';
@@ -787,6 +787,52 @@ test('a ping flood from a client that never reads queues no more than a call\'s 
     assert.ok(pongs() < pings / 2, `${pongs()} pongs for ${pings} pings`);
     assert.equal((await (await WireClient.open(server)).call('listDomains', [])).t, 'result');
     flood.destroy();
+  });
+});
+
+test('calls with large answers run two at a time over the server; the others wait their turn and all complete', TEST_OPTIONS, async () => {
+  await withServer(async ({ server, api }) => {
+    const a = await WireClient.open(server);
+    const b = await WireClient.open(server);
+    api.hold();
+    for (let id = 1; id <= 3; id++) a.send({ t: 'call', id, method: 'scanRecord', args: [`scan-${id}`] });
+    for (let id = 1; id <= 2; id++) b.send({ t: 'call', id, method: 'scanRecord', args: [`scan-b${id}`] });
+    b.send({ t: 'call', id: 3, method: 'listDomains', args: [] });
+    const records = () => api.calls.filter((c) => c.method === 'scanRecord').length;
+    await withTimeout((async () => { while (!api.calls.some((c) => c.method === 'listDomains')) await new Promise((r) => setTimeout(r, 5)); })(), 'the small call');
+    assert.equal(records(), MAX_LARGE_ANSWERS_RUNNING, 'two records are being made, the others wait; a small call does not');
+    api.release();
+    await a.until(() => a.replies.length === 3, 'a\'s records');
+    await b.until(() => b.replies.length === 3, 'b\'s answers');
+    assert.ok([...a.replies, ...b.replies].every((r) => r.t === 'result'));
+    assert.equal(records(), 5);
+    a.close();
+    b.close();
+  });
+});
+
+test('a client with more than 1 MiB queued is not read until it reads: its calls wait, then are all answered', TEST_OPTIONS, async () => {
+  await withServer(async ({ server, api }) => {
+    const reader = await WireClient.open(server);
+    await reader.call('listDomains', []);
+    const slow = await rawOpen(server);
+    slow.stopReading();
+    let sent = 0;
+    while (server.stats().queuedBytes <= 1024 * KiB && sent < 400) {
+      api.emit(chunkEvent('s', 0, 256 * KiB));
+      sent++;
+      await reader.until(() => reader.events.length === sent, 'the reader to keep up');
+    }
+    assert.ok(server.stats().queuedBytes > 1024 * KiB, 'more than 1 MiB queued for the slow client');
+    const before = api.calls.length;
+    for (let id = 1; id <= 10; id++) slow.send(OPCODE.binary, encode({ t: 'call', id, method: 'listDomains', args: [] }));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(api.calls.length, before, 'none of its calls was read');
+    slow.socket.resume();
+    assert.ok(await slow.until(() => slow.messages().filter((m) => (m as { t: string }).t === 'result').length === 10, WAIT_MS), 'all ten answered once it reads');
+    assert.equal(api.calls.length, before + 10);
+    slow.destroy();
+    reader.close();
   });
 });
 

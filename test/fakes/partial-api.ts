@@ -13,7 +13,7 @@ function notInThisFake(method: string): Promise<never> {
 export abstract class PartialApi implements Omit<FramescopeApi, 'hostInfo' | 'listDomains' | 'startScan' | 'stopScan' | 'readFrame' | 'onEvent'> {
   pageIn(): Promise<ScanStarted> { return notInThisFake('pageIn'); }
   listScans(): Promise<ScanRecordInfo[]> { return notInThisFake('listScans'); }
-  scanRecord(): Promise<ScanRecord> { return notInThisFake('scanRecord'); }
+  scanRecord(_scanId?: string): Promise<ScanRecord> { return notInThisFake('scanRecord'); }
   exportScan(): Promise<ExportedFile> { return notInThisFake('exportScan'); }
   importSnapshot(): Promise<ScanRecordInfo> { return notInThisFake('importSnapshot'); }
   diffScans(): Promise<DiffResult> { return notInThisFake('diffScans'); }
