@@ -27,7 +27,7 @@ import { collectGarbage, RECLAIM_AFTER_BYTES, releaseFreedMemory, tuneAllocator 
 import { readCall } from './server/calls';
 import {
   cookieValues, isAllowedHost, isOwnOrigin, NOT_AUTHORISED, refuseUpgrade, SECURITY_HEADERS, sendText, splitTarget,
-  TOKEN_PATTERN, tokenMatcher, unbracket, urlHost,
+  tokenCookieName, TOKEN_PATTERN, tokenMatcher, unbracket, urlHost,
 } from './server/http-guard';
 import { JobKind, jobKindOf, JobSlot, JobTracker } from './server/jobs';
 import {
@@ -95,7 +95,7 @@ export interface RunningServer {
 }
 
 export const DEFAULT_HOST = '127.0.0.1';
-export const TOKEN_COOKIE = 'framescope_token';
+export { TOKEN_COOKIE_PREFIX, tokenCookieName } from './server/http-guard';
 export const API_PATH = '/api';
 
 const TOKEN_BYTES = 32;
@@ -180,7 +180,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // On a Unix socket the kernel already checked the file's permissions.
     if (options.socketPath) return { ok: true, byQuery: false };
     const byQuery = matchesToken(query.get('token'));
-    return { ok: byQuery || cookieValues(req.headers.cookie, TOKEN_COOKIE).some(matchesToken), byQuery };
+    return { ok: byQuery || cookieValues(req.headers.cookie, tokenCookieName(req.headers.host)).some(matchesToken), byQuery };
   };
   const allowedHost = (req: http.IncomingMessage) => isAllowedHost(req.headers.host, host);
 
@@ -203,7 +203,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return sendText(res, 405, 'method not allowed');
     }
     // The page's own asset requests and its WebSocket carry no ?token: the cookie covers them.
-    if (auth.byQuery) res.setHeader('Set-Cookie', `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`);
+    if (auth.byQuery) res.setHeader('Set-Cookie', `${tokenCookieName(req.headers.host)}=${token}; HttpOnly; SameSite=Strict; Path=/`);
     if (pathname === '/healthz') return sendText(res, 200, 'ok');
     await serveStatic(root, pathname, req, res);
   }

@@ -61,6 +61,21 @@ export function urlHost(host: string): string {
 }
 
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+const HOST_HEADER = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/;
+/** Where a Host header names no port: plain HTTP's. */
+const DEFAULT_HTTP_PORT = 80;
+
+/**
+ * The token cookie's name for a request: cookies ignore ports, so the name carries the port the
+ * browser used (the Host header's: through an SSH tunnel, the tunnel's). Each framescope the
+ * browser reaches on one host name then has a cookie of its own, and sees no other's.
+ */
+export const TOKEN_COOKIE_PREFIX = 'framescope_token_';
+
+export function tokenCookieName(hostHeader: string | undefined): string {
+  const port = HOST_HEADER.exec(hostHeader?.trim() ?? '')?.[2];
+  return `${TOKEN_COOKIE_PREFIX}${port ? Number(port) : DEFAULT_HTTP_PORT}`;
+}
 
 /**
  * DNS rebinding: a page of evil.example that re-resolves its name to 127.0.0.1 reaches this
@@ -70,7 +85,7 @@ const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
  */
 export function isAllowedHost(header: string | undefined, boundHost: string): boolean {
   if (!header) return false;
-  const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+)(?::\d{1,5})?$/.exec(header.trim());
+  const m = HOST_HEADER.exec(header.trim());
   if (!m) return false;
   const name = m[1].toLowerCase();
   if (LOOPBACK_NAMES.has(name) || name === urlHost(boundHost.toLowerCase())) return true;

@@ -18,7 +18,7 @@ import { startInspector } from '../../app/inspector-client';
 import { scanToEnd } from '../../app/scan-to-end';
 import {
   MAX_CALL_BYTES, MAX_CONNECTIONS, MAX_LARGE_ANSWERS_RUNNING, MAX_SCANS_PER_CONNECTION, MAX_SCANS_TOTAL, MAX_SEARCHES_PER_CONNECTION, RunningServer,
-  ServerLimits, startServer, TOKEN_COOKIE,
+  ServerLimits, startServer, tokenCookieName, TOKEN_COOKIE_PREFIX,
 } from '../../app/server';
 import { clientFrame, OPCODE, RawWebSocket } from '../fakes/raw-websocket';
 import {
@@ -90,7 +90,9 @@ function request(server: RunningServer, rawPath: string,
 }
 
 const withToken = (server: RunningServer, p: string) => `${p}${p.includes('?') ? '&' : '?'}token=${server.token}`;
-const cookie = (value: string) => ({ Cookie: `${TOKEN_COOKIE}=${value}` });
+/** The token cookie as the browser sends it to `server` reached directly (Host: 127.0.0.1:PORT). */
+const cookieName = (server: RunningServer) => `${TOKEN_COOKIE_PREFIX}${server.port}`;
+const cookie = (server: RunningServer, value: string) => ({ Cookie: `${cookieName(server)}=${value}` });
 
 function wsUrl(server: RunningServer, query = `?token=${server.token}`): string {
   return `ws://${server.host}:${server.port}/api${query}`;
@@ -242,8 +244,35 @@ test('the printed URL carries the token, loads index.html and sets the token coo
     assert.equal(r.body, INDEX_HTML);
     assert.equal(r.headers['content-type'], 'text/html; charset=utf-8');
     const setCookie = r.headers['set-cookie']?.[0] ?? '';
-    assert.match(setCookie, new RegExp(`^${TOKEN_COOKIE}=${server.token};`));
+    assert.match(setCookie, new RegExp(`^framescope_token_${server.port}=${server.token};`), 'the name carries the port');
     for (const attr of ['HttpOnly', 'SameSite=Strict', 'Path=/']) assert.ok(setCookie.split('; ').includes(attr), `cookie has ${attr}`);
+  });
+});
+
+test('the token cookie is named for the port the browser used; another framescope\'s cookie is ignored, not an error', TEST_OPTIONS, async () => {
+  await withServer(async ({ server: a }) => {
+    await withServer(async ({ server: b }) => {
+      // each sets a cookie of its own name: the browser keeps both, and sends both to either
+      const setA = (await request(a, withToken(a, '/'))).headers['set-cookie']?.[0] ?? '';
+      const setB = (await request(b, withToken(b, '/'))).headers['set-cookie']?.[0] ?? '';
+      assert.ok(setA.startsWith(`framescope_token_${a.port}=`) && setB.startsWith(`framescope_token_${b.port}=`), `${setA} / ${setB}`);
+      for (const set of [setA, setB]) for (const attr of ['HttpOnly', 'SameSite=Strict']) assert.ok(set.split('; ').includes(attr), `${set} has ${attr}`);
+      const jar = `${setA.split(';')[0]}; ${setB.split(';')[0]}`;
+      assert.equal((await request(a, '/', { headers: { Cookie: jar } })).status, 200);
+      assert.equal((await request(b, '/', { headers: { Cookie: jar } })).status, 200);
+      // only the other's cookie, or its name with garbage: as if there were none
+      for (const other of [setB.split(';')[0], `framescope_token_${b.port}=%%%;;=`, `${TOKEN_COOKIE_PREFIX}=${a.token}`, `framescope_token=${a.token}`]) {
+        const r = await request(a, '/', { headers: { Cookie: other } });
+        assert.equal(r.status, 401, other);
+        assert.equal(r.body.trim(), (await request(a, '/')).body.trim(), 'the same answer as without a cookie');
+      }
+      // through a tunnel the browser's port is the tunnel's, and so is the cookie's name
+      const tunnelled = await request(a, withToken(a, '/'), { headers: { Host: 'localhost:9000' } });
+      assert.ok(tunnelled.headers['set-cookie']?.[0]?.startsWith(`framescope_token_9000=${a.token};`));
+      assert.equal((await request(a, '/', { headers: { Host: 'localhost:9000', Cookie: `framescope_token_9000=${a.token}` } })).status, 200);
+      assert.equal((await request(a, '/', { headers: { Host: 'localhost:9000', Cookie: `framescope_token_${a.port}=${a.token}` } })).status, 401);
+      assert.equal(tokenCookieName('localhost'), 'framescope_token_80');
+    });
   });
 });
 
@@ -251,20 +280,20 @@ test('two servers get different tokens', TEST_OPTIONS, async () => {
   await withServer(async ({ server: a }) => {
     await withServer(async ({ server: b }) => {
       assert.notEqual(a.token, b.token);
-      assert.equal((await request(a, '/', { headers: cookie(b.token) })).status, 401);
+      assert.equal((await request(a, '/', { headers: cookie(a, b.token) })).status, 401);
     });
   });
 });
 
 test('an asset loads with the cookie alone, with the right type; HEAD has no body', TEST_OPTIONS, async () => {
   await withServer(async ({ server }) => {
-    const r = await request(server, '/assets/app.js', { headers: cookie(server.token) });
+    const r = await request(server, '/assets/app.js', { headers: cookie(server, server.token) });
     assert.equal(r.status, 200);
     assert.equal(r.body, APP_JS);
     assert.equal(r.headers['content-type'], 'text/javascript; charset=utf-8');
     assert.equal(r.headers['set-cookie'], undefined, 'the cookie is set only from ?token');
 
-    const head = await request(server, '/assets/app.js', { method: 'HEAD', headers: cookie(server.token) });
+    const head = await request(server, '/assets/app.js', { method: 'HEAD', headers: cookie(server, server.token) });
     assert.equal(head.status, 200);
     assert.equal(head.body, '');
     assert.equal(head.headers['content-length'], String(Buffer.byteLength(APP_JS)));
@@ -291,10 +320,10 @@ test('a wrong token or cookie is refused, whatever its length', TEST_OPTIONS, as
     const sameLength = server.token.replace(/^./, (c) => (c === 'A' ? 'B' : 'A'));
     for (const bad of [sameLength, 'short', server.token + 'x', '']) {
       assert.equal((await request(server, `/?token=${encodeURIComponent(bad)}`)).status, 401, `token ${bad}`);
-      assert.equal((await request(server, '/', { headers: cookie(bad) })).status, 401, `cookie ${bad}`);
+      assert.equal((await request(server, '/', { headers: cookie(server, bad) })).status, 401, `cookie ${bad}`);
       assert.equal(await refusedStatus(wsUrl(server, `?token=${encodeURIComponent(bad)}`)), 401, `upgrade ${bad}`);
     }
-    assert.equal((await request(server, '/', { headers: { Cookie: `other=1; ${TOKEN_COOKIE}=${server.token}` } })).status, 200);
+    assert.equal((await request(server, '/', { headers: { Cookie: `other=1; ${cookieName(server)}=${server.token}` } })).status, 200);
   });
 });
 
@@ -345,7 +374,7 @@ test('no path escapes staticDir: dot segments, encoded or not, symlinks, NUL, hi
     const missing = ['/escape.json', '/.hidden', '/%252e%252e/package.json'];
     for (const [paths, status] of [[crafted, 400], [missing, 404]] as const) {
       for (const p of paths) {
-        const r = await request(server, p, { headers: cookie(server.token) });
+        const r = await request(server, p, { headers: cookie(server, server.token) });
         assert.equal(r.status, status, p);
         assert.ok(!r.body.includes(SECRET), `${p} must not return the file`);
       }
@@ -355,7 +384,7 @@ test('no path escapes staticDir: dot segments, encoded or not, symlinks, NUL, hi
 
 test('static files: 404 for missing files and directories, 405 for other methods', TEST_OPTIONS, async () => {
   await withServer(async ({ server }) => {
-    const auth = { headers: cookie(server.token) };
+    const auth = { headers: cookie(server, server.token) };
     assert.equal((await request(server, '/missing.js', auth)).status, 404);
     assert.equal((await request(server, '/assets', auth)).status, 404);
     assert.equal((await request(server, '/assets/', auth)).status, 404);
@@ -370,8 +399,8 @@ test('every response has the CSP and the other security headers', TEST_OPTIONS, 
   await withServer(async ({ server }) => {
     const replies = [
       await request(server, withToken(server, '/')),
-      await request(server, '/assets/app.js', { headers: cookie(server.token) }),
-      await request(server, '/missing', { headers: cookie(server.token) }),
+      await request(server, '/assets/app.js', { headers: cookie(server, server.token) }),
+      await request(server, '/missing', { headers: cookie(server, server.token) }),
       await request(server, '/'),
       await request(server, '/', { headers: { Host: 'evil.example' } }),
     ];
