@@ -34,6 +34,7 @@ import { diffScans } from './diff';
 import { exportScan } from './export-files';
 import type { FrameSource } from './frame-source';
 import { codeName, codeNameTable, CODE_MAPPED } from './frame-status';
+import { collectGarbage, RECLAIM_AFTER_BYTES } from './memory';
 import { DEFAULT_PAGE_IN_TIMEOUT_MS, runPageIn } from './page-in';
 import { ScanHistory } from './scan-history';
 import { ChunkOut, planScan, runScan, unscannedCodes } from './scanner';
@@ -136,6 +137,9 @@ export class InspectorService implements FramescopeApi {
 
   async importSnapshot(request: ImportSnapshotRequest): Promise<ScanRecordInfo> {
     const name = path.basename(request.fileName);
+    // The file's bytes, copied here, are garbage once decoded: a large one is collected at
+    // once rather than whenever this thread next needs memory (an idle one may never).
+    if (request.bytes.byteLength >= RECLAIM_AFTER_BYTES) setTimeout(collectGarbage, 100);
     // refused before its codes are inflated: a small file may claim 2^30 frames
     const { header, codes } = decodeSnapshot(request.bytes, name, (h) => this.history.assertFits(h.frames, name));
     const summary: ScanSummary = {

@@ -6,22 +6,39 @@
  * Everything needs the per-start token (?token= or the cookie set from it). The token is what
  * keeps other local users and web pages out: binding loopback alone does not, since any
  * process on the host and any page in the user's browser can reach 127.0.0.1.
+ *
+ * What a client may hold of the server is bounded (server/limits.ts, the README's "Limits"):
+ * connections, calls and jobs running, bytes arriving and bytes queued for it, and how long its
+ * socket may stall. Past a bound a call gets an error; a client that does not read is dropped.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import path from 'node:path';
 import type { Duplex } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { RawData, WebSocket, WebSocketServer } from 'ws';
 
 import type { FramescopeApi, InspectorEvent, WireToClient } from './api';
 import { invokeApi } from './api-schema';
-import { toWireError, WireError } from './inspector-protocol';
+import { toWireError } from './inspector-protocol';
+import { collectGarbage, RECLAIM_AFTER_BYTES, releaseFreedMemory, tuneAllocator } from './memory';
+import { readCall } from './server/calls';
+import {
+  cookieValues, isAllowedHost, isOwnOrigin, NOT_AUTHORISED, refuseUpgrade, SECURITY_HEADERS, sendText, splitTarget,
+  tokenCookieName, TOKEN_PATTERN, tokenMatcher, unbracket, urlHost,
+} from './server/http-guard';
+import { JobKind, jobKindOf, JobSlot, JobTracker } from './server/jobs';
+import {
+  DEFAULT_LIMITS, formatBytes, HEADERS_TIMEOUT_MS, MAX_CALL_BYTES, MAX_CALLS_IN_FLIGHT, MAX_LARGE_ANSWERS_RUNNING, MAX_LARGE_MESSAGES_ARRIVING,
+  MAX_SOCKETS, READ_PAUSE_QUEUED_BYTES, ServerLimits, STALL_CHECK_MS,
+} from './server/limits';
+import { listenTcp, listenUnix } from './server/listen';
+import { realStaticDir, serveStatic } from './server/static-files';
 import { DEFAULT_HOST } from './server-address';
+
+export * from './server/limits';
 
 export interface ServerOptions {
   api: FramescopeApi;
@@ -42,8 +59,8 @@ export interface ServerOptions {
   socketMode?: number;
   /** Group that owns the socket file (a gid), so that its members may connect. */
   socketGid?: number;
-  /** Largest message a client may send (default MAX_MESSAGE_BYTES). */
-  maxMessageBytes?: number;
+  /** Lower limits than DEFAULT_LIMITS (tests and benchmarks). */
+  limits?: Partial<ServerLimits>;
 }
 
 export interface ServerStats {
@@ -54,6 +71,18 @@ export interface ServerStats {
   /** Bytes of the messages that carried scan chunks, and the frames in them. */
   chunkBytesSent: number;
   chunkFrames: number;
+  /** Scans (page-ins too) and searches running for the WebSocket clients, started or starting. */
+  scansRunning: number;
+  searchesRunning: number;
+  /** Bytes sent to clients that their sockets have not taken yet, over all clients. */
+  queuedBytes: number;
+  /** The most queuedBytes has been. */
+  queuedBytesPeak: number;
+  /** Bytes of the messages being received now, over all clients (counted per socket read). */
+  arrivingBytes: number;
+  /** Clients dropped for queueing too much or stalling, and handshakes refused for MAX_CONNECTIONS. */
+  clientsDropped: number;
+  connectionsRefused: number;
 }
 
 export interface RunningServer {
@@ -67,92 +96,102 @@ export interface RunningServer {
 }
 
 export { DEFAULT_HOST };
-export const TOKEN_COOKIE = 'framescope_token';
+export { TOKEN_COOKIE_PREFIX, tokenCookieName } from './server/http-guard';
 export const API_PATH = '/api';
 
 const TOKEN_BYTES = 32;
-/** Caller-chosen tokens: URL- and cookie-safe characters only, and not guessable in a hurry. */
-const TOKEN_PATTERN = /^[A-Za-z0-9._~-]{16,256}$/;
-/** Largest message a client may send: calls are small but for a snapshot being opened (a
- * 16 M-frame guest's is a few MB), so this only stops abuse. */
-export const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
-/** Calls one connection may have running at once; more get EBUSY instead of piling up. */
-const MAX_CALLS_IN_FLIGHT = 64;
-/** A client that reads slower than this much queued output is dropped, not buffered forever. */
-const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+/** The methods whose answers may be large: as large as a scan's record. */
+const LARGE_ANSWERS = new Set(['scanRecord', 'exportScan', 'diffScans']);
 /** How long close() lets clients finish the WebSocket closing handshake. */
 const CLOSE_GRACE_MS = 1000;
-/** Reply id for messages whose own id could not be read. */
-const UNKNOWN_ID = -1;
-
-const SECURITY_HEADERS: Record<string, string> = {
-  'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
-    "img-src 'self' data: blob:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; " +
-    "base-uri 'none'; frame-ancestors 'none'; form-action 'none'",
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-  'Cache-Control': 'no-store',
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Resource-Policy': 'same-origin',
-};
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.woff2': 'font/woff2',
-  '.ico': 'image/x-icon',
-  '.txt': 'text/plain; charset=utf-8',
-};
-
-const NOT_AUTHORISED = 'not authorised: open the URL framescope serve printed (it carries ?token=)';
+/** Pings are answered while a client has no more than this queued: a ping flood cannot queue pongs. */
+const PONG_QUEUE_BYTES = MAX_CALL_BYTES;
+/**
+ * How often freed memory is returned to the kernel (a few µs when there is none), and the
+ * server looks whether a burst of traffic is over, to collect its garbage (memory.ts).
+ */
+const RECLAIM_CHECK_MS = 2000;
+/** The header of a control frame (at most 125 bytes): 2 bytes, and the client's 4-byte mask. */
+const CONTROL_FRAME_HEADER_BYTES = 6;
+/** The header of a pong the server sends (unmasked). */
+const PONG_HEADER_BYTES = 2;
 
 /** One WebSocket client. */
 interface Client {
   ws: WebSocket;
   callsInFlight: number;
-  unsubscribe: () => void;
-  /** Settles once the client is unsubscribed and forgotten. */
+  /** Bytes handed to the socket whose writes have not completed. */
+  queued: number;
+  /** When a write last completed, or the queue last became non-empty. */
+  lastProgressAt: number;
+  /** Bytes of the message arriving now, and when some last arrived. */
+  arriving: number;
+  lastDataAt: number;
+  /** Its socket is not being read: it waits to send a large message, or has too much queued. */
+  paused: boolean;
+  /** Dropped or closed: its queue is no longer counted. */
+  gone: boolean;
+  /** Settles once the client is forgotten. */
   closed: Promise<void>;
 }
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { api } = options;
+  const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const host = unbracket(options.host ?? DEFAULT_HOST);
   const token = options.token ?? randomBytes(TOKEN_BYTES).toString('base64url');
   if (!TOKEN_PATTERN.test(token)) throw new TypeError('token: 16 to 256 characters of A-Z a-z 0-9 . _ ~ -');
   const root = await realStaticDir(options.staticDir);
-  const tokenBytes = Buffer.from(token);
-  const encoder = new Encoder({ ignoreUndefined: true });
+  tuneAllocator();
+  let encoder = new Encoder({ ignoreUndefined: true });
+  /** Encodes a message; an encoder whose buffer grew for a large one is replaced, so that the buffer goes too. */
+  const encode = (message: WireToClient): Uint8Array => {
+    const bytes = encoder.encode(message);
+    if (bytes.byteLength > MAX_CALL_BYTES) encoder = new Encoder({ ignoreUndefined: true });
+    return bytes;
+  };
   const decoder = new Decoder();
   const clients = new Set<Client>();
-  const stats: ServerStats = { connections: 0, bytesSent: 0, chunkBytesSent: 0, chunkFrames: 0 };
+  const stats = { bytesSent: 0, chunkBytesSent: 0, chunkFrames: 0, queuedBytesPeak: 0, clientsDropped: 0, connectionsRefused: 0 };
+  let queuedTotal = 0;
+  /** Bytes in and out, and at the last look (see reclaimTimer): the same twice means quiet. */
+  let traffic = 0;
+  let trafficAtLastCheck = 0;
+  /** Bytes that became garbage since the last collection: messages read, answers sent or dropped. */
+  let garbage = 0;
+  /** Clients receiving a message larger than a call, and those waiting for their turn (unread). */
+  const largeArriving = new Set<Client>();
+  const waitingToArrive: Client[] = [];
+  /** Calls with large answers running, and those waiting for their turn. */
+  let largeAnswersRunning = 0;
+  const waitingToAnswer: Array<() => void> = [];
+  const jobs = new JobTracker<Client>((kind: JobKind, id: string) => {
+    const stopping = kind === 'scan' ? api.stopScan(id) : api.stopSearch(id);
+    // the job may have ended meanwhile, or the api be closing: nothing left to stop then
+    stopping.catch(() => {});
+  });
+  const unsubscribe = api.onEvent((event) => {
+    jobs.onEvent(event);
+    broadcast(event);
+  });
   let closing: Promise<void> | null = null;
 
-  const matchesToken = (candidate: string | null | undefined): boolean => {
-    if (candidate == null) return false;
-    const bytes = Buffer.from(candidate);
-    return bytes.length === tokenBytes.length && timingSafeEqual(bytes, tokenBytes);
-  };
+  const matchesToken = tokenMatcher(token);
   const authorise = (req: http.IncomingMessage, query: URLSearchParams) => {
     // On a Unix socket the kernel already checked the file's permissions.
     if (options.socketPath) return { ok: true, byQuery: false };
     const byQuery = matchesToken(query.get('token'));
-    return { ok: byQuery || cookieValues(req.headers.cookie, TOKEN_COOKIE).some(matchesToken), byQuery };
+    return { ok: byQuery || cookieValues(req.headers.cookie, tokenCookieName(req.headers.host)).some(matchesToken), byQuery };
   };
   const allowedHost = (req: http.IncomingMessage) => isAllowedHost(req.headers.host, host);
 
-  const httpServer = http.createServer((req, res) => {
+  const httpServer = http.createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: HEADERS_TIMEOUT_MS }, (req, res) => {
     handleRequest(req, res).catch(() => {
       if (!res.headersSent) sendText(res, 500, 'internal error');
       else res.destroy();
     });
   });
+  httpServer.maxConnections = MAX_SOCKETS;
 
   async function handleRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
@@ -165,12 +204,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return sendText(res, 405, 'method not allowed');
     }
     // The page's own asset requests and its WebSocket carry no ?token: the cookie covers them.
-    if (auth.byQuery) res.setHeader('Set-Cookie', `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`);
+    if (auth.byQuery) res.setHeader('Set-Cookie', `${tokenCookieName(req.headers.host)}=${token}; HttpOnly; SameSite=Strict; Path=/`);
     if (pathname === '/healthz') return sendText(res, 200, 'ok');
     await serveStatic(root, pathname, req, res);
   }
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? MAX_MESSAGE_BYTES, perMessageDeflate: false });
+  // Pongs are ours to send (see onPing), so that they are counted and bounded like the rest.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxImportBytes, perMessageDeflate: false, autoPong: false });
 
   httpServer.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
@@ -180,87 +220,264 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (!authorise(req, query).ok) return refuseUpgrade(socket, 401, 'Unauthorized', NOT_AUTHORISED);
     if (!isOwnOrigin(req)) return refuseUpgrade(socket, 403, 'Forbidden', 'forbidden: foreign Origin');
     if (pathname !== API_PATH) return refuseUpgrade(socket, 404, 'Not Found', 'not found');
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws));
+    if (clients.size >= limits.maxConnections) {
+      stats.connectionsRefused++;
+      return refuseUpgrade(socket, 503, 'Service Unavailable', `too many connections (limit ${limits.maxConnections}): close another framescope page or client first`);
+    }
+    // ws answers synchronously here (no verifyClient), so clients.size is exact for the next one.
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, socket));
   });
 
-  function accept(ws: WebSocket): void {
+  function accept(ws: WebSocket, socket: Duplex): void {
     let forget = () => {};
-    const client: Client = { ws, callsInFlight: 0, unsubscribe: () => {}, closed: new Promise((r) => (forget = r)) };
+    const now = Date.now();
+    const client: Client = {
+      ws, callsInFlight: 0, queued: 0, lastProgressAt: now, arriving: 0, lastDataAt: now, paused: false, gone: false,
+      closed: new Promise((r) => (forget = r)),
+    };
     clients.add(client);
-    stats.connections = clients.size;
-    client.unsubscribe = api.onEvent((event) => sendEvent(client, event));
-    ws.on('message', (data, isBinary) => void onMessage(client, data, isBinary));
+    // Counted before ws reads the same bytes: the messages and control frames it finds in them
+    // then take their bytes off again (a message's end, approximately: the rest of that read).
+    socket.prependListener('data', (data: Buffer) => onData(client, data.byteLength));
+    ws.on('message', (data, isBinary) => {
+      messageArrived(client);
+      void onMessage(client, data, isBinary);
+    });
+    ws.on('ping', (data) => onPing(client, data));
+    ws.on('pong', (data) => controlFrameArrived(client, data));
     // ws reports bad frames (too big, bad opcode) here and closes the socket itself.
     ws.on('error', () => {});
     ws.on('close', () => {
-      client.unsubscribe();
+      release(client);
       clients.delete(client);
-      stats.connections = clients.size;
+      jobs.forget(client);
       forget();
     });
   }
 
-  /** Encodes and sends one message; returns its size, or 0 when it was not sent. */
-  function send(client: Client, message: WireToClient): number {
-    if (client.ws.readyState !== WebSocket.OPEN) return 0;
-    const bytes = encoder.encode(message);
-    client.ws.send(bytes);
-    stats.bytesSent += bytes.byteLength;
-    if (client.ws.bufferedAmount > MAX_BUFFERED_BYTES) client.ws.terminate();
-    return bytes.byteLength;
+  /** Stops counting a client's queue and arrivals, and lets the next large message in. */
+  function release(client: Client): void {
+    if (client.gone) return;
+    client.gone = true;
+    garbage += client.queued;
+    queuedTotal -= client.queued;
+    client.queued = 0;
+    client.arriving = 0;
+    const waiting = waitingToArrive.indexOf(client);
+    if (waiting >= 0) waitingToArrive.splice(waiting, 1);
+    if (largeArriving.delete(client)) admitWaiting();
   }
 
-  function sendEvent(client: Client, event: InspectorEvent): void {
-    // Runs inside the api's event loop: a failure here must not reach the other listeners.
-    try {
-      const size = send(client, { t: 'event', event });
-      if (event.type === 'chunk' && size > 0) {
-        stats.chunkBytesSent += size;
-        stats.chunkFrames += event.count;
-      }
-    } catch {
-      client.ws.terminate();
+  function drop(client: Client): void {
+    if (client.gone) return;
+    stats.clientsDropped++;
+    release(client);
+    client.ws.terminate();
+  }
+
+  function onData(client: Client, bytes: number): void {
+    traffic += bytes;
+    garbage += bytes;
+    if (client.gone) return;
+    client.arriving += bytes;
+    client.lastDataAt = Date.now();
+    if (client.arriving <= MAX_CALL_BYTES || largeArriving.has(client)) return;
+    if (largeArriving.size < MAX_LARGE_MESSAGES_ARRIVING) {
+      largeArriving.add(client);
+    } else if (!waitingToArrive.includes(client)) {
+      waitingToArrive.push(client);
+      updateReading(client);
     }
   }
 
-  function sendError(client: Client, id: number, error: WireError): void {
-    send(client, { t: 'error', id, error });
+  function messageArrived(client: Client): void {
+    client.arriving = 0;
+    // a waiting client's message may have been read whole before its socket paused
+    const waiting = waitingToArrive.indexOf(client);
+    if (waiting >= 0) {
+      waitingToArrive.splice(waiting, 1);
+      updateReading(client);
+    }
+    if (largeArriving.delete(client)) admitWaiting();
+  }
+
+  /** Control frames are no part of a message: they count for nothing arriving. */
+  function controlFrameArrived(client: Client, data: Buffer): void {
+    client.arriving = Math.max(0, client.arriving - data.byteLength - CONTROL_FRAME_HEADER_BYTES);
+  }
+
+  /** Lets waiting clients read again; the first to go over MAX_CALL_BYTES takes the free place. */
+  function admitWaiting(): void {
+    for (const c of waitingToArrive.splice(0)) updateReading(c);
+  }
+
+  /**
+   * Reads a client's socket or not: not while it waits for its turn to send a large message,
+   * nor while it has more than READ_PAUSE_QUEUED_BYTES queued (a client that does not read
+   * its answers gets no more calls answered).
+   */
+  function updateReading(client: Client): void {
+    const pause = !client.gone && (client.queued > READ_PAUSE_QUEUED_BYTES || waitingToArrive.includes(client));
+    if (pause === client.paused) return;
+    client.paused = pause;
+    if (pause) client.ws.pause();
+    else client.ws.resume();
+  }
+
+  function onPing(client: Client, data: Buffer): void {
+    controlFrameArrived(client, data);
+    if (client.gone || client.queued > PONG_QUEUE_BYTES) return;
+    const bytes = data.byteLength + PONG_HEADER_BYTES;
+    enqueue(client, bytes);
+    client.ws.pong(data, undefined, () => settle(client, bytes));
+  }
+
+  function enqueue(client: Client, bytes: number): void {
+    if (client.queued === 0) client.lastProgressAt = Date.now();
+    client.queued += bytes;
+    queuedTotal += bytes;
+    stats.queuedBytesPeak = Math.max(stats.queuedBytesPeak, queuedTotal);
+    updateReading(client);
+  }
+
+  function settle(client: Client, bytes: number): void {
+    garbage += bytes;
+    if (client.gone) return;
+    client.queued -= bytes;
+    queuedTotal -= bytes;
+    client.lastProgressAt = Date.now();
+    updateReading(client);
+  }
+
+  /**
+   * Queues `bytes` for a client if the limits allow: a client over its own limit is dropped;
+   * over the total, the clients with the most queued go first. False if not sent.
+   */
+  function deliver(client: Client, bytes: Uint8Array): boolean {
+    if (client.gone || client.ws.readyState !== WebSocket.OPEN) return false;
+    const size = bytes.byteLength;
+    if (client.queued + size > limits.maxQueuedBytesPerConnection) {
+      drop(client);
+      return false;
+    }
+    while (queuedTotal + size > limits.maxQueuedBytesTotal) {
+      let fullest = client;
+      for (const c of clients) if (!c.gone && c.queued > fullest.queued) fullest = c;
+      drop(fullest);
+      if (fullest === client) return false;
+    }
+    enqueue(client, size);
+    traffic += size;
+    client.ws.send(bytes, () => settle(client, size));
+    stats.bytesSent += size;
+    return true;
+  }
+
+  function reply(client: Client, message: WireToClient & { id: number }): void {
+    if (client.gone) return;
+    let bytes = encode(message);
+    if (bytes.byteLength > limits.maxQueuedBytesPerConnection) {
+      const method = message.t === 'result' ? 'the answer' : 'the error';
+      bytes = encode({ t: 'error', id: message.id, error: { name: 'ServerLimit', code: 'EMSGSIZE',
+        message: `${method} is ${bytes.byteLength} bytes, more than the server queues for one client (${formatBytes(limits.maxQueuedBytesPerConnection)})` } });
+    }
+    deliver(client, bytes);
+  }
+
+  function broadcast(event: InspectorEvent): void {
+    if (clients.size === 0) return;
+    // Runs inside the api's event loop: a failure here must not reach its other listeners.
+    try {
+      const bytes = encode({ t: 'event', event });
+      for (const client of clients) {
+        if (deliver(client, bytes) && event.type === 'chunk') {
+          stats.chunkBytesSent += bytes.byteLength;
+          stats.chunkFrames += event.count;
+        }
+      }
+    } catch {
+      for (const client of clients) drop(client);
+    }
+  }
+
+  /** Waits until a call with a large answer may run. */
+  async function turnToAnswer(): Promise<void> {
+    if (largeAnswersRunning >= MAX_LARGE_ANSWERS_RUNNING) await new Promise<void>((resolve) => waitingToAnswer.push(resolve));
+    largeAnswersRunning++;
+  }
+
+  function answered(): void {
+    largeAnswersRunning--;
+    waitingToAnswer.shift()?.();
   }
 
   async function onMessage(client: Client, data: RawData, isBinary: boolean): Promise<void> {
-    if (!isBinary) return sendError(client, UNKNOWN_ID, protocolError('text frames are not accepted: send one MessagePack value per binary frame'));
-    let message: unknown;
-    try {
-      message = decoder.decode(rawBytes(data));
-    } catch (e) {
-      return sendError(client, UNKNOWN_ID, protocolError(`the message is not MessagePack (${e instanceof Error ? e.message : String(e)})`));
-    }
-    if (!isRecord(message)) return sendError(client, UNKNOWN_ID, protocolError('a message must be a map'));
-    const id = message.id;
-    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) {
-      return sendError(client, UNKNOWN_ID, protocolError('a message needs an id: a non-negative integer'));
-    }
-    if (message.t !== 'call') return sendError(client, id, protocolError(`unknown message type ${JSON.stringify(message.t)?.slice(0, 40)}; expected 'call'`));
+    // ws may still hand over what it had read when the client was dropped
+    if (client.gone) return;
+    const call = readCall(decoder, data, isBinary);
+    if (!call.ok) return reply(client, { t: 'error', id: call.id, error: call.error });
+    const { id } = call;
     if (client.callsInFlight >= MAX_CALLS_IN_FLIGHT) {
-      return sendError(client, id, { name: 'ServerBusy', message: `more than ${MAX_CALLS_IN_FLIGHT} calls in flight on this connection`, code: 'EBUSY' });
+      return reply(client, { t: 'error', id, error: { name: 'ServerBusy', message: `more than ${MAX_CALLS_IN_FLIGHT} calls in flight on this connection`, code: 'EBUSY' } });
     }
     client.callsInFlight++;
+    const large = typeof call.method === 'string' && LARGE_ANSWERS.has(call.method);
+    let slot: JobSlot | undefined;
     try {
-      const value = await invokeApi(api, message.method, message.args);
-      send(client, { t: 'result', id, value });
+      if (large) await turnToAnswer();
+      // a client that left while its call waited gets nothing done for it
+      if (client.gone) return;
+      const kind = jobKindOf(call.method);
+      if (kind) slot = jobs.reserve(client, kind);
+      const value = await invokeApi(api, call.method, call.args);
+      slot?.started(startedJobId(value));
+      reply(client, { t: 'result', id, value });
     } catch (e) {
-      send(client, { t: 'error', id, error: toWireError(e) });
+      slot?.abandon();
+      reply(client, { t: 'error', id, error: toWireError(e) });
     } finally {
+      if (large) answered();
       client.callsInFlight--;
     }
   }
 
-  if (options.socketPath) await listenUnix(httpServer, options.socketPath, options.socketMode ?? 0o660, options.socketGid);
-  else await listen(httpServer, options.port ?? 0, host);
+  /** Drops clients whose sockets take nothing of what is queued, or whose large message stopped arriving. */
+  const stallTimer = setInterval(() => {
+    const now = Date.now();
+    for (const c of clients) {
+      const stalledOut = c.queued > 0 && now - c.lastProgressAt > limits.stallTimeoutMs;
+      const stalledIn = largeArriving.has(c) && now - c.lastDataAt > limits.stallTimeoutMs;
+      if (stalledOut || stalledIn) drop(c);
+    }
+  }, Math.min(STALL_CHECK_MS, limits.stallTimeoutMs));
+  stallTimer.unref();
+  // After a burst, once a whole interval has passed without traffic, collect; trim every time.
+  const reclaimTimer = setInterval(() => {
+    const quiet = traffic === trafficAtLastCheck;
+    trafficAtLastCheck = traffic;
+    if (quiet && garbage >= RECLAIM_AFTER_BYTES) {
+      garbage = 0;
+      collectGarbage();
+    }
+    releaseFreedMemory();
+  }, RECLAIM_CHECK_MS);
+  reclaimTimer.unref();
+
+  try {
+    if (options.socketPath) await listenUnix(httpServer, options.socketPath, options.socketMode ?? 0o660, options.socketGid);
+    else await listenTcp(httpServer, options.port ?? 0, host);
+  } catch (e) {
+    clearInterval(stallTimer);
+    clearInterval(reclaimTimer);
+    unsubscribe();
+    throw e;
+  }
   const port = options.socketPath ? 0 : (httpServer.address() as net.AddressInfo).port;
 
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      clearInterval(stallTimer);
+      clearInterval(reclaimTimer);
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeAllConnections();
       const leaving = [...clients];
@@ -269,6 +486,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const timer = setTimeout(() => { for (const c of leaving) c.ws.terminate(); }, CLOSE_GRACE_MS);
       await Promise.all([closed, ...leaving.map((c) => c.closed)]);
       clearTimeout(timer);
+      unsubscribe();
       wss.close();
       if (options.socketPath) await fs.promises.rm(options.socketPath, { force: true });
     })();
@@ -281,195 +499,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     port,
     token,
     close,
-    stats: () => ({ ...stats }),
+    stats: () => {
+      const running = jobs.running();
+      let arrivingBytes = 0;
+      for (const c of clients) arrivingBytes += c.arriving;
+      return {
+        ...stats, connections: clients.size, scansRunning: running.scan, searchesRunning: running.search,
+        queuedBytes: queuedTotal, arrivingBytes,
+      };
+    },
   };
 }
 
-async function realStaticDir(dir: string): Promise<string> {
-  try {
-    const real = await fs.promises.realpath(dir);
-    if ((await fs.promises.stat(real)).isDirectory()) return real;
-  } catch {
-    // reported below
-  }
-  throw new Error(`staticDir ${dir} is not a directory: build the renderer first (npm run build)`);
-}
-
-/**
- * Listens on a Unix socket created with no permissions for anyone but its owner, then opened
- * to the group: no moment in which others may connect. A stale socket left by a server that
- * died is replaced; a live one is an error.
- */
-async function listenUnix(server: http.Server, socketPath: string, mode: number, gid: number | undefined): Promise<void> {
-  if (fs.existsSync(socketPath)) {
-    if (!fs.lstatSync(socketPath).isSocket()) throw new Error(`${socketPath} exists and is not a socket`);
-    const live = await new Promise<boolean>((resolve) => {
-      const probe = net.connect(socketPath, () => {
-        probe.destroy();
-        resolve(true);
-      });
-      probe.on('error', () => resolve(false));
-    });
-    if (live) throw new Error(`${socketPath}: another framescope serve is already listening there`);
-    fs.rmSync(socketPath);
-  }
-  const umask = process.umask(0o177);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(socketPath, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-  } finally {
-    process.umask(umask);
-  }
-  if (gid !== undefined) fs.chownSync(socketPath, -1, gid);
-  fs.chmodSync(socketPath, mode);
-}
-
-function listen(server: http.Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
-
-/**
- * Serves one file of the renderer. Browsers normalise dot segments before sending, so a
- * request that still has them, encoded or not, is crafted: refuse it outright.
- */
-async function serveStatic(root: string, rawPath: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-  if (!rawPath.startsWith('/') || /%2e|%2f|%5c|%00|\\|\0/i.test(rawPath)) return sendText(res, 400, 'bad path');
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(rawPath);
-  } catch {
-    return sendText(res, 400, 'bad path');
-  }
-  const segments = decoded.split('/').slice(1);
-  if (segments.some((s) => s === '..' || s === '.')) return sendText(res, 400, 'bad path');
-  if (decoded === '/') decoded = '/index.html';
-  // Hidden files and directory listings are never part of the renderer.
-  if (decoded.endsWith('/') || segments.some((s) => s.startsWith('.'))) return sendText(res, 404, 'not found');
-
-  const file = await realFileInside(root, path.resolve(root, '.' + decoded));
-  if (!file) return sendText(res, 404, 'not found');
-  res.writeHead(200, {
-    'Content-Type': CONTENT_TYPES[path.extname(file.path).toLowerCase()] ?? 'application/octet-stream',
-    'Content-Length': file.size,
-  });
-  if (req.method === 'HEAD') {
-    res.end();
-    return;
-  }
-  await pipeline(fs.createReadStream(file.path), res);
-}
-
-/** The regular file at `candidate` once symlinks are resolved, if it is still inside root. */
-async function realFileInside(root: string, candidate: string): Promise<{ path: string; size: number } | null> {
-  if (!isInside(root, candidate)) return null;
-  try {
-    const real = await fs.promises.realpath(candidate);
-    if (!isInside(root, real)) return null;
-    const stat = await fs.promises.stat(real);
-    return stat.isFile() ? { path: real, size: stat.size } : null;
-  } catch {
-    return null;
-  }
-}
-
-function isInside(root: string, p: string): boolean {
-  return p.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
-}
-
-function sendText(res: http.ServerResponse, status: number, text: string): void {
-  const body = `${text}\n`;
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
-  res.end(body);
-}
-
-/** Answers a refused upgrade as plain HTTP, then drops the socket. */
-function refuseUpgrade(socket: Duplex, status: number, reason: string, text: string): void {
-  const body = `${text}\n`;
-  const headers = [
-    `HTTP/1.1 ${status} ${reason}`,
-    'Connection: close',
-    'Content-Type: text/plain; charset=utf-8',
-    `Content-Length: ${Buffer.byteLength(body)}`,
-    ...Object.entries(SECURITY_HEADERS).map(([k, v]) => `${k}: ${v}`),
-  ];
-  socket.end(`${headers.join('\r\n')}\r\n\r\n${body}`, () => socket.destroy());
-}
-
-/** Path and query of a request target, the path left raw (still percent-encoded). */
-function splitTarget(target: string): { pathname: string; query: URLSearchParams } {
-  const q = target.indexOf('?');
-  return q < 0
-    ? { pathname: target, query: new URLSearchParams() }
-    : { pathname: target.slice(0, q), query: new URLSearchParams(target.slice(q + 1)) };
-}
-
-function cookieValues(header: string | undefined, name: string): string[] {
-  if (!header) return [];
-  const out: string[] = [];
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) out.push(part.slice(eq + 1).trim());
-  }
-  return out;
-}
-
-function unbracket(host: string): string {
-  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-}
-
-function urlHost(host: string): string {
-  return net.isIPv6(host) ? `[${host}]` : host;
-}
-
-const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-/**
- * DNS rebinding: a page of evil.example that re-resolves its name to 127.0.0.1 reaches this
- * server, but its requests still say Host: evil.example. The port is not checked, because an
- * SSH tunnel may forward any local port here. Bound to a wildcard address, the server is meant
- * to be reached by the host's addresses, which cannot be rebound: any IP literal is accepted.
- */
-function isAllowedHost(header: string | undefined, boundHost: string): boolean {
-  if (!header) return false;
-  const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+)(?::\d{1,5})?$/.exec(header.trim());
-  if (!m) return false;
-  const name = m[1].toLowerCase();
-  if (LOOPBACK_NAMES.has(name) || name === urlHost(boundHost.toLowerCase())) return true;
-  const wildcard = boundHost === '0.0.0.0' || boundHost === '::';
-  return wildcard && net.isIP(unbracket(name)) !== 0;
-}
-
-/**
- * Browsers send Origin on every WebSocket handshake, and a page cannot forge it. Our own page
- * has the origin of the Host it loaded from (already checked), whichever port a tunnel uses.
- */
-function isOwnOrigin(req: http.IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (origin === undefined) return true;
-  const host = req.headers.host?.toLowerCase();
-  return origin.toLowerCase() === `http://${host}` || origin.toLowerCase() === `https://${host}`;
-}
-
-function protocolError(message: string): WireError {
-  return { name: 'ProtocolError', message, code: 'EPROTO' };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
-}
-
-function rawBytes(data: RawData): Uint8Array {
-  if (Array.isArray(data)) return Buffer.concat(data);
-  return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+/** The id in what startScan, pageIn or startSearch answered. */
+function startedJobId(value: unknown): string {
+  const v = value as { scanId?: unknown; searchId?: unknown };
+  return String(v.scanId ?? v.searchId);
 }

@@ -13,6 +13,7 @@ import { benchGrid } from './grid-frame-time';
 import { benchGridScale } from './grid-scale';
 import { benchScanThroughput } from './scan-throughput';
 import { benchSearch } from './search-throughput';
+import { benchServeMemory } from './serve-memory';
 
 async function main(): Promise<void> {
   const log = (line: string) => console.log(line);
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
   if (want('search')) results.search = await benchSearch(log);
   if (want('history')) results.history = await benchFrameHistory(log);
   if (want('cli-start')) results.cliStart = await benchCliStart(log);
+  if (want('serve-memory')) results.serveMemory = await benchServeMemory(log);
   const out = path.join(__dirname, 'results.json');
   fs.writeFileSync(out, JSON.stringify(results, null, 2));
   log(`results written to ${path.relative(process.cwd(), out)}`);

@@ -11,12 +11,16 @@ import { decode, encode } from '@msgpack/msgpack';
 import ts from 'typescript';
 import WebSocket from 'ws';
 
-import type { FramescopeApi, InspectorEvent, ScanChunk, WireToClient } from '../../app/api';
+import type { FramescopeApi, InspectorEvent, ScanChunk, ScanEnd, SearchEndEvent, WireToClient } from '../../app/api';
 import { chunkCodes } from '../../app/chunk-codec';
 import { statusOf } from '../../app/frame-status';
 import { startInspector } from '../../app/inspector-client';
 import { scanToEnd } from '../../app/scan-to-end';
-import { RunningServer, startServer, TOKEN_COOKIE } from '../../app/server';
+import {
+  MAX_CALL_BYTES, MAX_CONNECTIONS, MAX_LARGE_ANSWERS_RUNNING, MAX_SCANS_PER_CONNECTION, MAX_SCANS_TOTAL, MAX_SEARCHES_PER_CONNECTION, RunningServer,
+  ServerLimits, startServer, tokenCookieName, TOKEN_COOKIE_PREFIX,
+} from '../../app/server';
+import { clientFrame, OPCODE, RawWebSocket } from '../fakes/raw-websocket';
 import {
   FAKE_BAD_GFN, FAKE_DOMAINS, FAKE_FRAME_ERROR, FakeApi, fakeFrameBytes,
 } from '../fakes/fake-api';
@@ -50,9 +54,9 @@ function makeStaticDir(): { base: string; staticDir: string } {
   return { base, staticDir };
 }
 
-async function withServer(body: (f: Fixture) => Promise<void>, api: FakeApi = new FakeApi(), maxMessageBytes?: number): Promise<void> {
+async function withServer(body: (f: Fixture) => Promise<void>, api: FakeApi = new FakeApi(), limits?: Partial<ServerLimits>): Promise<void> {
   const { base, staticDir } = makeStaticDir();
-  const server = await startServer({ api, staticDir, maxMessageBytes });
+  const server = await startServer({ api, staticDir, limits });
   try {
     await body({ server, api });
   } finally {
@@ -86,7 +90,9 @@ function request(server: RunningServer, rawPath: string,
 }
 
 const withToken = (server: RunningServer, p: string) => `${p}${p.includes('?') ? '&' : '?'}token=${server.token}`;
-const cookie = (value: string) => ({ Cookie: `${TOKEN_COOKIE}=${value}` });
+/** The token cookie as the browser sends it to `server` reached directly (Host: 127.0.0.1:PORT). */
+const cookieName = (server: RunningServer) => `${TOKEN_COOKIE_PREFIX}${server.port}`;
+const cookie = (server: RunningServer, value: string) => ({ Cookie: `${cookieName(server)}=${value}` });
 
 function wsUrl(server: RunningServer, query = `?token=${server.token}`): string {
   return `ws://${server.host}:${server.port}/api${query}`;
@@ -238,8 +244,35 @@ test('the printed URL carries the token, loads index.html and sets the token coo
     assert.equal(r.body, INDEX_HTML);
     assert.equal(r.headers['content-type'], 'text/html; charset=utf-8');
     const setCookie = r.headers['set-cookie']?.[0] ?? '';
-    assert.match(setCookie, new RegExp(`^${TOKEN_COOKIE}=${server.token};`));
+    assert.match(setCookie, new RegExp(`^framescope_token_${server.port}=${server.token};`), 'the name carries the port');
     for (const attr of ['HttpOnly', 'SameSite=Strict', 'Path=/']) assert.ok(setCookie.split('; ').includes(attr), `cookie has ${attr}`);
+  });
+});
+
+test('the token cookie is named for the port the browser used; another framescope\'s cookie is ignored, not an error', TEST_OPTIONS, async () => {
+  await withServer(async ({ server: a }) => {
+    await withServer(async ({ server: b }) => {
+      // each sets a cookie of its own name: the browser keeps both, and sends both to either
+      const setA = (await request(a, withToken(a, '/'))).headers['set-cookie']?.[0] ?? '';
+      const setB = (await request(b, withToken(b, '/'))).headers['set-cookie']?.[0] ?? '';
+      assert.ok(setA.startsWith(`framescope_token_${a.port}=`) && setB.startsWith(`framescope_token_${b.port}=`), `${setA} / ${setB}`);
+      for (const set of [setA, setB]) for (const attr of ['HttpOnly', 'SameSite=Strict']) assert.ok(set.split('; ').includes(attr), `${set} has ${attr}`);
+      const jar = `${setA.split(';')[0]}; ${setB.split(';')[0]}`;
+      assert.equal((await request(a, '/', { headers: { Cookie: jar } })).status, 200);
+      assert.equal((await request(b, '/', { headers: { Cookie: jar } })).status, 200);
+      // only the other's cookie, or its name with garbage: as if there were none
+      for (const other of [setB.split(';')[0], `framescope_token_${b.port}=%%%;;=`, `${TOKEN_COOKIE_PREFIX}=${a.token}`, `framescope_token=${a.token}`]) {
+        const r = await request(a, '/', { headers: { Cookie: other } });
+        assert.equal(r.status, 401, other);
+        assert.equal(r.body.trim(), (await request(a, '/')).body.trim(), 'the same answer as without a cookie');
+      }
+      // through a tunnel the browser's port is the tunnel's, and so is the cookie's name
+      const tunnelled = await request(a, withToken(a, '/'), { headers: { Host: 'localhost:9000' } });
+      assert.ok(tunnelled.headers['set-cookie']?.[0]?.startsWith(`framescope_token_9000=${a.token};`));
+      assert.equal((await request(a, '/', { headers: { Host: 'localhost:9000', Cookie: `framescope_token_9000=${a.token}` } })).status, 200);
+      assert.equal((await request(a, '/', { headers: { Host: 'localhost:9000', Cookie: `framescope_token_${a.port}=${a.token}` } })).status, 401);
+      assert.equal(tokenCookieName('localhost'), 'framescope_token_80');
+    });
   });
 });
 
@@ -247,20 +280,20 @@ test('two servers get different tokens', TEST_OPTIONS, async () => {
   await withServer(async ({ server: a }) => {
     await withServer(async ({ server: b }) => {
       assert.notEqual(a.token, b.token);
-      assert.equal((await request(a, '/', { headers: cookie(b.token) })).status, 401);
+      assert.equal((await request(a, '/', { headers: cookie(a, b.token) })).status, 401);
     });
   });
 });
 
 test('an asset loads with the cookie alone, with the right type; HEAD has no body', TEST_OPTIONS, async () => {
   await withServer(async ({ server }) => {
-    const r = await request(server, '/assets/app.js', { headers: cookie(server.token) });
+    const r = await request(server, '/assets/app.js', { headers: cookie(server, server.token) });
     assert.equal(r.status, 200);
     assert.equal(r.body, APP_JS);
     assert.equal(r.headers['content-type'], 'text/javascript; charset=utf-8');
     assert.equal(r.headers['set-cookie'], undefined, 'the cookie is set only from ?token');
 
-    const head = await request(server, '/assets/app.js', { method: 'HEAD', headers: cookie(server.token) });
+    const head = await request(server, '/assets/app.js', { method: 'HEAD', headers: cookie(server, server.token) });
     assert.equal(head.status, 200);
     assert.equal(head.body, '');
     assert.equal(head.headers['content-length'], String(Buffer.byteLength(APP_JS)));
@@ -268,7 +301,7 @@ test('an asset loads with the cookie alone, with the right type; HEAD has no bod
 });
 
 test('without token or cookie: 401 for the page, an asset, /healthz and the WebSocket', TEST_OPTIONS, async () => {
-  await withServer(async ({ server, api }) => {
+  await withServer(async ({ server }) => {
     for (const p of ['/', '/index.html', '/assets/app.js', '/healthz', '/nonexistent']) {
       const r = await request(server, p);
       assert.equal(r.status, 401, p);
@@ -278,7 +311,7 @@ test('without token or cookie: 401 for the page, an asset, /healthz and the WebS
     const ws = await tryUpgrade(wsUrl(server, ''));
     assert.ok('status' in ws);
     assert.equal(ws.status, 401);
-    assert.equal(api.listenerCount, 0, 'no client was accepted');
+    assert.equal(server.stats().connections, 0, 'no client was accepted');
   });
 });
 
@@ -287,10 +320,10 @@ test('a wrong token or cookie is refused, whatever its length', TEST_OPTIONS, as
     const sameLength = server.token.replace(/^./, (c) => (c === 'A' ? 'B' : 'A'));
     for (const bad of [sameLength, 'short', server.token + 'x', '']) {
       assert.equal((await request(server, `/?token=${encodeURIComponent(bad)}`)).status, 401, `token ${bad}`);
-      assert.equal((await request(server, '/', { headers: cookie(bad) })).status, 401, `cookie ${bad}`);
+      assert.equal((await request(server, '/', { headers: cookie(server, bad) })).status, 401, `cookie ${bad}`);
       assert.equal(await refusedStatus(wsUrl(server, `?token=${encodeURIComponent(bad)}`)), 401, `upgrade ${bad}`);
     }
-    assert.equal((await request(server, '/', { headers: { Cookie: `other=1; ${TOKEN_COOKIE}=${server.token}` } })).status, 200);
+    assert.equal((await request(server, '/', { headers: { Cookie: `other=1; ${cookieName(server)}=${server.token}` } })).status, 200);
   });
 });
 
@@ -341,7 +374,7 @@ test('no path escapes staticDir: dot segments, encoded or not, symlinks, NUL, hi
     const missing = ['/escape.json', '/.hidden', '/%252e%252e/package.json'];
     for (const [paths, status] of [[crafted, 400], [missing, 404]] as const) {
       for (const p of paths) {
-        const r = await request(server, p, { headers: cookie(server.token) });
+        const r = await request(server, p, { headers: cookie(server, server.token) });
         assert.equal(r.status, status, p);
         assert.ok(!r.body.includes(SECRET), `${p} must not return the file`);
       }
@@ -351,7 +384,7 @@ test('no path escapes staticDir: dot segments, encoded or not, symlinks, NUL, hi
 
 test('static files: 404 for missing files and directories, 405 for other methods', TEST_OPTIONS, async () => {
   await withServer(async ({ server }) => {
-    const auth = { headers: cookie(server.token) };
+    const auth = { headers: cookie(server, server.token) };
     assert.equal((await request(server, '/missing.js', auth)).status, 404);
     assert.equal((await request(server, '/assets', auth)).status, 404);
     assert.equal((await request(server, '/assets/', auth)).status, 404);
@@ -366,8 +399,8 @@ test('every response has the CSP and the other security headers', TEST_OPTIONS, 
   await withServer(async ({ server }) => {
     const replies = [
       await request(server, withToken(server, '/')),
-      await request(server, '/assets/app.js', { headers: cookie(server.token) }),
-      await request(server, '/missing', { headers: cookie(server.token) }),
+      await request(server, '/assets/app.js', { headers: cookie(server, server.token) }),
+      await request(server, '/missing', { headers: cookie(server, server.token) }),
       await request(server, '/'),
       await request(server, '/', { headers: { Host: 'evil.example' } }),
     ];
@@ -511,7 +544,7 @@ test('an oversized message closes only that connection', TEST_OPTIONS, async () 
     const other = await WireClient.open(server);
     assert.equal((await other.call('listDomains', [])).t, 'result');
     other.close();
-  }, new FakeApi(), 64 * 1024);
+  }, new FakeApi(), { maxImportBytes: 64 * 1024 });
 });
 
 test('calls in flight per connection are capped; the others all complete', TEST_OPTIONS, async () => {
@@ -537,7 +570,7 @@ test('scan events reach every client; stats count chunk frames and bytes; close 
     const b = await WireClient.open(server);
     await a.call('listDomains', []);
     await b.call('listDomains', []);
-    assert.equal(api.listenerCount, 2);
+    assert.equal(api.listenerCount, 1, 'the server listens once, whatever the number of its clients');
     assert.equal(server.stats().connections, 2);
 
     const frames = [65536, 65536, 1000];
@@ -563,8 +596,10 @@ test('scan events reach every client; stats count chunk frames and bytes; close 
 
     a.close();
     await withTimeout(a.closed, 'the close');
-    await b.until(() => api.listenerCount === 1, 'the unsubscribe');
-    assert.equal(server.stats().connections, 1);
+    await b.until(() => server.stats().connections === 1, 'the close to be seen');
+    api.emit(chunkEvent('s1', first, 16));
+    await b.until(() => b.events.length === frames.length + 1, 'the chunk after the close');
+    assert.equal(server.stats().chunkFrames, sent + 16, 'a closed client is sent nothing');
     b.close();
   });
 });
@@ -577,12 +612,280 @@ test('close() stops listening and closes the clients', TEST_OPTIONS, async () =>
     const client = await WireClient.open(server);
     await withTimeout(server.close(), 'close()');
     assert.equal(await withTimeout(client.closed, 'the client close'), 1001);
-    assert.equal(api.listenerCount, 0);
+    assert.equal(api.listenerCount, 0, 'the server stops listening to the api');
     await assert.rejects(request(server, '/'), { code: 'ECONNREFUSED' });
     await server.close();
   } finally {
     fs.rmSync(base, { recursive: true, force: true });
   }
+});
+
+// ---------------------------------------------------------------------------------------
+// Limits on scans and searches
+
+const endOf = (scanId: string) => ({ type: 'end', scanId, summary: { cancelled: true } }) as unknown as ScanEnd;
+const searchEndOf = (searchId: string) => ({ type: 'search-end', searchId, summary: { cancelled: true } }) as unknown as SearchEndEvent;
+
+function startedId(r: Reply2, key: 'scanId' | 'searchId'): string {
+  assert.equal(r.t, 'result', `a start is accepted: ${JSON.stringify(r)}`);
+  return (r.t === 'result' && (r.value as Record<string, string>)[key]) || '';
+}
+
+function assertBusy(r: Reply2, pattern: RegExp): void {
+  assert.equal(r.t, 'error');
+  if (r.t !== 'error') return;
+  assert.equal(r.error.code, 'EBUSY');
+  assert.match(r.error.message, pattern);
+}
+
+test('scans and searches running are capped per connection and in total, with a clear EBUSY; an end frees the slot', TEST_OPTIONS, async () => {
+  await withServer(async ({ server, api }) => {
+    const a = await WireClient.open(server);
+    const scans: string[] = [];
+    for (let i = 0; i < MAX_SCANS_PER_CONNECTION; i++) scans.push(startedId(await a.call('startScan', [{ domain: 3 }]), 'scanId'));
+    const starts = api.calls.filter((c) => c.method === 'startScan').length;
+    assertBusy(await a.call('startScan', [{ domain: 3 }]), /^too many scans running on this connection \(limit 4\)/);
+    assert.equal(api.calls.filter((c) => c.method === 'startScan').length, starts, 'a refused start never reaches the api');
+    for (let i = 0; i < MAX_SEARCHES_PER_CONNECTION; i++) startedId(await a.call('startSearch', [{ domain: 3, text: 'x' }]), 'searchId');
+    assertBusy(await a.call('startSearch', [{ domain: 3, text: 'x' }]), /^too many searches running on this connection \(limit 2\)/);
+    assert.deepEqual({ scans: server.stats().scansRunning, searches: server.stats().searchesRunning }, { scans: 4, searches: 2 });
+
+    api.emit(endOf(scans[0]));
+    scans[0] = startedId(await a.call('startScan', [{ domain: 3 }]), 'scanId');
+
+    const others: WireClient[] = [];
+    while (server.stats().scansRunning < MAX_SCANS_TOTAL) {
+      const c = await WireClient.open(server);
+      others.push(c);
+      for (let i = 0; i < MAX_SCANS_PER_CONNECTION; i++) startedId(await c.call('startScan', [{ domain: 3 }]), 'scanId');
+    }
+    const late = await WireClient.open(server);
+    assertBusy(await late.call('startScan', [{ domain: 3 }]), /^too many scans running on this server \(limit 16\)/);
+    api.emit(endOf(scans[1]));
+    startedId(await late.call('startScan', [{ domain: 3 }]), 'scanId');
+    for (const c of [a, late, ...others]) c.close();
+  });
+});
+
+test('a client\'s scans and searches are stopped when it disconnects, also one whose start was still in flight', TEST_OPTIONS, async () => {
+  await withServer(async ({ server, api }) => {
+    const a = await WireClient.open(server);
+    const scans = [startedId(await a.call('startScan', [{ domain: 3 }]), 'scanId'), startedId(await a.call('startScan', [{ domain: 3 }]), 'scanId')];
+    const search = startedId(await a.call('startSearch', [{ domain: 3, text: 'x' }]), 'searchId');
+    api.hold();
+    a.send({ t: 'call', id: 99, method: 'startScan', args: [{ domain: 3 }] });
+    await withTimeout((async () => { while (api.calls.at(-1)?.method !== 'startScan' || api.calls.length < 4) await new Promise((r) => setTimeout(r, 5)); })(), 'the held start');
+    a.ws.terminate();
+    await withTimeout(a.closed, 'the close');
+    api.release();
+    const stopped = () => api.calls.filter((c) => c.method === 'stopScan' || c.method === 'stopSearch').map((c) => c.args[0]);
+    await withTimeout((async () => { while (stopped().length < 4) await new Promise((r) => setTimeout(r, 5)); })(), 'the stops');
+    assert.deepEqual(new Set(stopped()), new Set([...scans, search, 'fake-scan-3']));
+    assert.equal(server.stats().scansRunning, 3, 'a stopped scan counts until it ends');
+    for (const id of [...scans, 'fake-scan-3']) api.emit(endOf(id));
+    api.emit(searchEndOf(search));
+    assert.deepEqual([server.stats().scansRunning, server.stats().searchesRunning], [0, 0]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Limits on connections, message sizes and queues
+
+const clientFrameOf = (payload: Uint8Array) => clientFrame(OPCODE.binary, payload);
+const rawOpen = (server: RunningServer) => RawWebSocket.open(server.host, server.port, `/api?token=${server.token}`);
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+test('connections are capped: the one past the limit gets 503 saying so; a free place is taken again', TEST_OPTIONS, async () => {
+  await withServer(async ({ server }) => {
+    const open: WireClient[] = [];
+    for (let i = 0; i < MAX_CONNECTIONS; i++) open.push(await WireClient.open(server));
+    const refused = await tryUpgrade(wsUrl(server));
+    assert.ok('status' in refused, 'refused');
+    assert.equal(refused.status, 503);
+    assert.match(refused.body, /^too many connections \(limit 32\)/);
+    assert.equal(server.stats().connectionsRefused, 1);
+    open.pop()!.close();
+    await withTimeout((async () => { while (server.stats().connections === MAX_CONNECTIONS) await new Promise((r) => setTimeout(r, 5)); })(), 'the close');
+    const again = await WireClient.open(server);
+    assert.equal((await again.call('listDomains', [])).t, 'result');
+    for (const c of [again, ...open]) c.close();
+  });
+});
+
+test('a call is at most 64 KiB (EMSGSIZE, the connection stays); only importSnapshot may be larger, and not made of many values', TEST_OPTIONS, async () => {
+  await withServer(async ({ server }) => {
+    const client = await WireClient.open(server);
+    const padded = await client.call('listDomains', ['x'.repeat(MAX_CALL_BYTES)]);
+    assert.equal(padded.t, 'error');
+    if (padded.t === 'error') {
+      assert.equal(padded.error.code, 'EMSGSIZE');
+      assert.match(padded.error.message, /^"listDomains": the message is \d+ bytes; a call is at most 64 KiB \(only importSnapshot may be larger\)$/);
+    }
+    // a large snapshot passes the size rule and reaches the api (which this fake does not have)
+    const snapshot = await client.call('importSnapshot', [{ fileName: 'big.fsnap', bytes: new Uint8Array(MiB) }]);
+    assert.equal(snapshot.t === 'error' && snapshot.error.message, 'importSnapshot is not part of this fake');
+
+    const expectRefusal = async (what: string, bytes: Uint8Array, pattern: RegExp) => {
+      client.ws.send(bytes);
+      const r = await client.reply();
+      assert.equal(r.t === 'error' && r.error.code, 'EPROTO', what);
+      assert.match(r.t === 'error' ? r.error.message : '', pattern, what);
+    };
+    const manyValues = encode({ t: 'call', id: 7, method: 'importSnapshot', args: new Array(100_000).fill(0) });
+    await expectRefusal('100 000 values', manyValues, /^a message over 64 KiB must be one importSnapshot call, and this one has more than 32 values$/);
+    const deep = Buffer.concat([Buffer.alloc(MAX_CALL_BYTES + 1, 0x91), Buffer.from([0xc0])]);
+    await expectRefusal('nested arrays', deep, /nests deeper than 8$/);
+    const lying = Buffer.concat([Buffer.from([0x84]), ...['t', 'call', 'id', 8, 'method', 'importSnapshot', 'args'].map((v) => encode(v)),
+      Buffer.from([0xc6, 0xff, 0xff, 0xff, 0xff]), Buffer.alloc(MAX_CALL_BYTES)]);
+    await expectRefusal('a bin longer than the message', lying, /ends inside a value$/);
+    assert.equal((await client.call('listDomains', [])).t, 'result', 'the connection is still usable');
+    client.close();
+  });
+});
+
+test('clients that never read are dropped before their queues pass the limits, one by one and in total', TEST_OPTIONS, async () => {
+  const limits = { maxQueuedBytesPerConnection: 2 * MiB, maxQueuedBytesTotal: 5 * MiB };
+  await withServer(async ({ server, api }) => {
+    const reader = await WireClient.open(server);
+    await reader.call('listDomains', []);
+    const slow: RawWebSocket[] = [];
+    for (let i = 0; i < 6; i++) slow.push(await rawOpen(server));
+    for (const s of slow) s.stopReading();
+    let peak = 0;
+    // paced by the reader, so that only the slow clients fall behind
+    for (let i = 1; i <= 400 && server.stats().connections > 1; i++) {
+      api.emit(chunkEvent('s', 0, 256 * KiB));
+      peak = Math.max(peak, server.stats().queuedBytes);
+      await reader.until(() => reader.events.length === i, 'the reader to keep up');
+    }
+    const stats = server.stats();
+    assert.equal(stats.connections, 1, 'every slow client was dropped');
+    assert.equal(stats.clientsDropped, 6);
+    assert.ok(peak <= limits.maxQueuedBytesTotal, `queued at most the total limit, not ${peak}`);
+    assert.ok(stats.queuedBytesPeak <= limits.maxQueuedBytesTotal, `the server's own peak: ${stats.queuedBytesPeak}`);
+    assert.ok(stats.queuedBytesPeak > 2 * MiB, 'more than one slow client held a queue at once (the total limit was what dropped some)');
+    assert.equal((await reader.call('listDomains', [])).t, 'result', 'the reader was never dropped');
+    reader.close();
+  }, new FakeApi(), limits);
+});
+
+test('a client whose socket takes nothing of its queue for the stall timeout is dropped; an idle one is not', TEST_OPTIONS, async () => {
+  await withServer(async ({ server, api }) => {
+    const reader = await WireClient.open(server);
+    await reader.call('listDomains', []);
+    for (let i = 0; i < 2; i++) (await rawOpen(server)).stopReading();
+    // past what the kernel's socket buffers take, so that some of it waits in the server
+    let sent = 0;
+    while (server.stats().queuedBytes === 0 && sent < 400) {
+      api.emit(chunkEvent('s', 0, 256 * KiB));
+      sent++;
+      await reader.until(() => reader.events.length === sent, 'the reader to keep up');
+      if (server.stats().queuedBytes > 0) break;
+    }
+    assert.ok(server.stats().queuedBytes > 0, 'the slow clients have bytes queued');
+    await withTimeout((async () => { while (server.stats().clientsDropped < 2) await new Promise((r) => setTimeout(r, 20)); })(), 'the stalled clients to be dropped');
+    assert.equal(server.stats().queuedBytes, 0);
+    await new Promise((r) => setTimeout(r, 600));
+    const after = await rawOpen(server);
+    assert.ok(!after.closed, 'a client with nothing queued stays, however long it is quiet');
+    await new Promise((r) => setTimeout(r, 600));
+    assert.ok(!after.closed);
+    assert.equal(server.stats().clientsDropped, 2);
+    assert.equal((await reader.call('listDomains', [])).t, 'result');
+    after.destroy();
+    reader.close();
+  }, new FakeApi(), { stallTimeoutMs: 300 });
+});
+
+test('a ping flood from a client that never reads queues no more than a call\'s worth of pongs', TEST_OPTIONS, async () => {
+  await withServer(async ({ server }) => {
+    const flood = await rawOpen(server);
+    flood.stopReading();
+    const ping = clientFrame(OPCODE.ping, new Uint8Array(125));
+    const pings = 150_000;
+    const batch = Buffer.concat(Array.from({ length: 10_000 }, () => ping));
+    for (let i = 0; i < pings / 10_000; i++) flood.write(batch);
+    await new Promise<void>((resolve) => flood.socket.write(Buffer.alloc(0), () => resolve()));
+    const pongs = () => flood.frames.filter((f) => f.opcode === OPCODE.pong).length;
+    assert.ok(server.stats().queuedBytesPeak <= MAX_CALL_BYTES + 200, `queued ${server.stats().queuedBytesPeak}`);
+    // what the server did queue comes out once the client reads: the kernel's buffers and a call's worth, not a pong a ping
+    flood.socket.resume();
+    await new Promise((r) => setTimeout(r, 500));
+    assert.ok(pongs() > 0, 'pings are answered');
+    assert.ok(pongs() < pings / 2, `${pongs()} pongs for ${pings} pings`);
+    assert.equal((await (await WireClient.open(server)).call('listDomains', [])).t, 'result');
+    flood.destroy();
+  });
+});
+
+test('calls with large answers run two at a time over the server; the others wait their turn and all complete', TEST_OPTIONS, async () => {
+  await withServer(async ({ server, api }) => {
+    const a = await WireClient.open(server);
+    const b = await WireClient.open(server);
+    api.hold();
+    for (let id = 1; id <= 3; id++) a.send({ t: 'call', id, method: 'scanRecord', args: [`scan-${id}`] });
+    for (let id = 1; id <= 2; id++) b.send({ t: 'call', id, method: 'scanRecord', args: [`scan-b${id}`] });
+    b.send({ t: 'call', id: 3, method: 'listDomains', args: [] });
+    const records = () => api.calls.filter((c) => c.method === 'scanRecord').length;
+    await withTimeout((async () => { while (!api.calls.some((c) => c.method === 'listDomains')) await new Promise((r) => setTimeout(r, 5)); })(), 'the small call');
+    assert.equal(records(), MAX_LARGE_ANSWERS_RUNNING, 'two records are being made, the others wait; a small call does not');
+    api.release();
+    await a.until(() => a.replies.length === 3, 'a\'s records');
+    await b.until(() => b.replies.length === 3, 'b\'s answers');
+    assert.ok([...a.replies, ...b.replies].every((r) => r.t === 'result'));
+    assert.equal(records(), 5);
+    a.close();
+    b.close();
+  });
+});
+
+test('a client with more than 1 MiB queued is not read until it reads: its calls wait, then are all answered', TEST_OPTIONS, async () => {
+  await withServer(async ({ server, api }) => {
+    const reader = await WireClient.open(server);
+    await reader.call('listDomains', []);
+    const slow = await rawOpen(server);
+    slow.stopReading();
+    let sent = 0;
+    while (server.stats().queuedBytes <= 1024 * KiB && sent < 400) {
+      api.emit(chunkEvent('s', 0, 256 * KiB));
+      sent++;
+      await reader.until(() => reader.events.length === sent, 'the reader to keep up');
+    }
+    assert.ok(server.stats().queuedBytes > 1024 * KiB, 'more than 1 MiB queued for the slow client');
+    const before = api.calls.length;
+    for (let id = 1; id <= 10; id++) slow.send(OPCODE.binary, encode({ t: 'call', id, method: 'listDomains', args: [] }));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(api.calls.length, before, 'none of its calls was read');
+    slow.socket.resume();
+    assert.ok(await slow.until(() => slow.messages().filter((m) => (m as { t: string }).t === 'result').length === 10, WAIT_MS), 'all ten answered once it reads');
+    assert.equal(api.calls.length, before + 10);
+    slow.destroy();
+    reader.close();
+  });
+});
+
+test('messages larger than a call arrive one at a time: the second waits, unread, until the first is in', TEST_OPTIONS, async () => {
+  await withServer(async ({ server }) => {
+    const message = (id: number) => encode({ t: 'call', id, method: 'importSnapshot', args: [{ fileName: 'x.fsnap', bytes: new Uint8Array(MiB) }] });
+    const a = await rawOpen(server);
+    const b = await rawOpen(server);
+    const frameA = Buffer.from(clientFrameOf(message(1)));
+    a.write(frameA.subarray(0, frameA.length / 2));
+    await withTimeout((async () => { while (server.stats().arrivingBytes < 256 * KiB) await new Promise((r) => setTimeout(r, 5)); })(), 'a half to arrive');
+    b.write(clientFrameOf(message(2)));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(b.messages().length, 0, 'b waits while a\'s message arrives');
+    const arriving = server.stats().arrivingBytes;
+    assert.ok(arriving <= frameA.length / 2 + 4 * MAX_CALL_BYTES, `held ${arriving} bytes: a's half and a little of b's`);
+    a.write(frameA.subarray(frameA.length / 2));
+    for (const c of [a, b]) {
+      assert.ok(await c.until(() => c.messages().length === 1, WAIT_MS), 'an answer');
+      assert.equal((c.messages()[0] as { error: { message: string } }).error.message, 'importSnapshot is not part of this fake');
+    }
+    a.destroy();
+    b.destroy();
+  });
 });
 
 // ---------------------------------------------------------------------------------------
@@ -714,6 +1017,35 @@ test('real inspector over the WebSocket: a scan of domain 3 arrives whole and ma
     assert.ok(stats.chunkBytesSent / stats.chunkFrames <= 1.05, `${stats.chunkBytesSent} bytes for ${stats.chunkFrames} frames`);
   } finally {
     client.close();
+    await server.close();
+    await inspector.close();
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('real inspector: dropping the socket stops its scans and searches at once', TEST_OPTIONS, async () => {
+  const { base, staticDir } = makeStaticDir();
+  const inspector = await startInspector({ backend: 'sim', simClock: 'stepped' });
+  const server = await startServer({ api: inspector, staticDir });
+  const watcher = await WireClient.open(server);
+  const a = await WireClient.open(server);
+  try {
+    // bigmem-64g: 16.8 M frames; four scans and two searches of it take minutes
+    const scans: string[] = [];
+    for (let i = 0; i < 4; i++) scans.push(startedId(await a.call('startScan', [{ domain: 5 }]), 'scanId'));
+    const searches: string[] = [];
+    for (let i = 0; i < 2; i++) searches.push(startedId(await a.call('startSearch', [{ domain: 5, text: 'nowhere-to-be-found' }]), 'searchId'));
+    await watcher.until(() => watcher.events.some((e) => e.type === 'chunk'), 'the scans to run');
+    a.ws.terminate();
+    const ended = () => watcher.events.filter((e): e is ScanEnd | SearchEndEvent => e.type === 'end' || e.type === 'search-end');
+    await watcher.until(() => ended().length === 6, 'every job of the dropped client to end');
+    const ids = ended().map((e) => (e.type === 'end' ? e.scanId : e.searchId));
+    assert.deepEqual(new Set(ids), new Set([...scans, ...searches]));
+    assert.ok(ended().every((e) => e.summary.cancelled), 'stopped, not finished');
+    assert.deepEqual([server.stats().scansRunning, server.stats().searchesRunning], [0, 0]);
+    assert.equal((await watcher.call('listDomains', [])).t, 'result');
+  } finally {
+    watcher.close();
     await server.close();
     await inspector.close();
     fs.rmSync(base, { recursive: true, force: true });

@@ -3,11 +3,13 @@
  * scan events sent only when a test calls emit(). For testing transports (server, clients).
  */
 import type {
-  DomainInfo, FrameRead, FrameReadRequest, FramescopeApi, HostInfo, InspectorEvent, ScanRequest, ScanStarted,
+  DomainInfo, FrameRead, FrameReadRequest, FramescopeApi, HostInfo, InspectorEvent, ScanRecord, ScanRequest, ScanStarted,
+  SearchRequest, SearchStarted,
 } from '../../app/api';
 import { PartialApi } from './partial-api';
 
 export const FAKE_PAGE_SIZE = 4096;
+export const FAKE_RECORD_FRAMES = 0x10000;
 /** readFrame of this gfn fails, with FAKE_FRAME_ERROR's name and code. */
 export const FAKE_BAD_GFN = 0xdead;
 export const FAKE_FRAME_ERROR = { name: 'FrameError', code: 'EFAULT', message: 'frame 0xdead is cursed' };
@@ -28,6 +30,7 @@ export class FakeApi extends PartialApi implements FramescopeApi {
   readonly calls: Array<{ method: string; args: unknown[] }> = [];
   private readonly listeners = new Set<(event: InspectorEvent) => void>();
   private scans = 0;
+  private searches = 0;
   /** Calls held until release(): lets a test keep calls in flight. */
   private gate: Promise<void> | null = null;
   private openGate: () => void = () => {};
@@ -80,6 +83,21 @@ export class FakeApi extends PartialApi implements FramescopeApi {
 
   async stopScan(scanId: string): Promise<void> {
     await this.record('stopScan', [scanId]);
+  }
+
+  /** A record of FAKE_RECORD_FRAMES frames, whatever the id: only its size matters to a transport. */
+  override async scanRecord(scanId: string): Promise<ScanRecord> {
+    await this.record('scanRecord', [scanId]);
+    return { scanId, codes: new Uint8Array(FAKE_RECORD_FRAMES) } as unknown as ScanRecord;
+  }
+
+  override async startSearch(request: SearchRequest): Promise<SearchStarted> {
+    await this.record('startSearch', [request]);
+    return { searchId: `fake-search-${++this.searches}`, domain: request.domain, first: request.first ?? 0, last: request.last ?? 0xffff, pattern: '00' };
+  }
+
+  override async stopSearch(searchId: string): Promise<void> {
+    await this.record('stopSearch', [searchId]);
   }
 
   async readFrame(request: FrameReadRequest): Promise<FrameRead> {

@@ -13,11 +13,11 @@ function notInThisFake(method: string): Promise<never> {
 export abstract class PartialApi implements Omit<FramescopeApi, 'hostInfo' | 'listDomains' | 'startScan' | 'stopScan' | 'readFrame' | 'onEvent'> {
   pageIn(): Promise<ScanStarted> { return notInThisFake('pageIn'); }
   listScans(): Promise<ScanRecordInfo[]> { return notInThisFake('listScans'); }
-  scanRecord(): Promise<ScanRecord> { return notInThisFake('scanRecord'); }
+  scanRecord(_scanId?: string): Promise<ScanRecord> { return notInThisFake('scanRecord'); }
   exportScan(): Promise<ExportedFile> { return notInThisFake('exportScan'); }
   importSnapshot(): Promise<ScanRecordInfo> { return notInThisFake('importSnapshot'); }
   diffScans(): Promise<DiffResult> { return notInThisFake('diffScans'); }
-  startSearch(): Promise<SearchStarted> { return notInThisFake('startSearch'); }
-  stopSearch(): Promise<void> { return notInThisFake('stopSearch'); }
+  startSearch(_request?: unknown): Promise<SearchStarted> { return notInThisFake('startSearch'); }
+  stopSearch(_searchId?: string): Promise<void> { return notInThisFake('stopSearch'); }
   openSource(): Promise<HostInfo> { return notInThisFake('openSource'); }
 }
