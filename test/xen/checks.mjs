@@ -219,7 +219,8 @@ async function dom0Checks() {
   await check('Domain-0: domains gives its size from the hypervisor', () => {
     const d0 = domains().find((d) => d.id === 0);
     assert(d0, 'no domain 0');
-    assert(d0.memoryKiB !== null && d0.memoryKiB > 512 * 1024, `memory ${d0.memoryKiB}`);
+    // on failure the table's notes say what the hypervisor answered
+    assert(d0.memoryKiB !== null && d0.memoryKiB > 512 * 1024, `memory ${d0.memoryKiB}: ${framescope('domains').out.trim().replace(/\n/g, ' | ')}`);
     return `${d0.memoryKiB} KiB`;
   });
   await check('Domain-0: scan says Xen will not map a domain\'s own frames, not that it is gone', () => {
