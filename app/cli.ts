@@ -21,6 +21,7 @@ import { connectRemoteInspector } from './remote-inspector';
 import { scanToEnd } from './scan-to-end';
 import { parsePattern } from './search';
 import { DEFAULT_HOST, startServer } from './server';
+import { socketDirectoryProblem, socketPathTooLong } from './socket-path';
 import { unscannedCodes } from './scanner';
 import type { SnapshotHeader } from './snapshot';
 import { FRAMESCOPE_VERSION } from './version';
@@ -436,6 +437,13 @@ async function commandServe(args: string[], options: CommandOptions, io: Io): Pr
   if (options.attach) throw new UsageError('serve serves a device of its own: it cannot go with --attach');
   if (values.unix && values.listen) throw new UsageError('serve listens on --unix or on --listen, not both');
   if (values['socket-group'] && !values.unix) throw new UsageError('--socket-group goes with --unix');
+  if (values.unix !== undefined) {
+    const tooLong = socketPathTooLong(values.unix);
+    if (tooLong) throw new UsageError(`--unix: ${tooLong}`);
+    // checked before a device is opened, so that nothing else is said first
+    const noDirectory = socketDirectoryProblem(values.unix);
+    if (noDirectory) throw noDirectory;
+  }
   const listen = values.listen ? parseListen(values.listen) : { host: DEFAULT_HOST, port: 0 };
   const socketGid = values['socket-group'] ? groupId(values['socket-group']) : undefined;
   const staticDir = path.join(__dirname, '..', 'ui');

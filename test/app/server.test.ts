@@ -1051,3 +1051,16 @@ test('real inspector: dropping the socket stops its scans and searches at once',
     fs.rmSync(base, { recursive: true, force: true });
   }
 });
+
+test('startServer refuses a socket path longer than sun_path, and one in a missing directory, with what is wrong', TEST_OPTIONS, async () => {
+  const { base, staticDir } = makeStaticDir();
+  try {
+    const long = path.join(base, 'x'.repeat(120));
+    await assert.rejects(startServer({ api: new FakeApi(), staticDir, socketPath: long }), { code: 'ENAMETOOLONG', message: /at most 107/ });
+    await assert.rejects(startServer({ api: new FakeApi(), staticDir, socketPath: path.join(base, 'none', 'x.sock') }),
+      { code: 'ENOENT', message: `cannot listen on ${path.join(base, 'none', 'x.sock')}: the directory ${path.join(base, 'none')} does not exist (ENOENT)` });
+    assert.deepEqual(fs.readdirSync(base).sort(), ['package.json', 'renderer'], 'nothing was bound');
+  } finally {
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+});
