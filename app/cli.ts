@@ -4,6 +4,7 @@
  * the same inspector service (in the same mapper worker) as the desktop app and the server.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, ParseArgsConfig } from 'node:util';
 
@@ -20,7 +21,7 @@ import { hex } from './numbers';
 import { connectRemoteInspector } from './remote-inspector';
 import { scanToEnd } from './scan-to-end';
 import { parsePattern } from './search';
-import { DEFAULT_HOST, startServer } from './server';
+import { DEFAULT_HOST, isLoopbackAddress, isWildcardAddress, startServer } from './server';
 import { socketDirectoryProblem, socketPathTooLong } from './socket-path';
 import { unscannedCodes } from './scanner';
 import type { SnapshotHeader } from './snapshot';
@@ -339,7 +340,6 @@ export function parseListen(text: string): { host: string; port: number } {
   return { host: m[1] ?? (m[2] || DEFAULT_HOST), port };
 }
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 function printable(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
@@ -457,8 +457,11 @@ async function commandServe(args: string[], options: CommandOptions, io: Io): Pr
   return withInspector({ ...options, onlyDomain }, io, async (inspector) => {
     const server = await startServer({ api: inspector, host: listen.host, port: listen.port, staticDir, socketPath: values.unix, socketGid });
     const info = await inspector.hostInfo();
-    if (!values.unix && !LOOPBACK.has(listen.host)) {
-      io.err(`framescope: warning: listening on ${listen.host}: whoever reaches this port with the token can read guest memory; prefer loopback and an SSH tunnel\n`);
+    if (!values.unix && !isLoopbackAddress(server.host)) {
+      const where = isWildcardAddress(server.host) ? `every address of this host (${server.host})` : server.host;
+      io.err(`framescope: warning: listening on ${where}, port ${server.port}: the traffic is plain HTTP, not encrypted (the token ` +
+        `and guest memory included), and whoever reaches this port with the token can read guest memory. Prefer the default ` +
+        `(loopback) and an SSH tunnel: ssh -L 8080:127.0.0.1:${server.port} ${os.hostname()}, then open the URL with port 8080\n`);
     }
     const scope = onlyDomain !== undefined ? ` (domain ${onlyDomain} only)` : '';
     io.out(values.unix
