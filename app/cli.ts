@@ -4,6 +4,7 @@
  * the same inspector service (in the same mapper worker) as the desktop app and the server.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, ParseArgsConfig } from 'node:util';
 
@@ -19,6 +20,9 @@ import { hex } from './numbers';
 import { scanToEnd } from './scan-to-end';
 import { parsePattern } from './search';
 import { DEFAULT_HOST } from './server-address';
+// light: node's own modules only (the server itself loads for serve alone)
+import { isLoopbackAddress, isWildcardAddress } from './server/http-guard';
+import { socketDirectoryProblem, socketPathTooLong } from './socket-path';
 import { MAX_BATCH, unscannedCodes } from './scanner';
 import type { SnapshotHeader } from './snapshot';
 import { FRAMESCOPE_VERSION } from './version';
@@ -398,7 +402,6 @@ export function parseListen(text: string): { host: string; port: number } {
   return { host: m[1] ?? (m[2] || DEFAULT_HOST), port };
 }
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 function printable(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
@@ -497,6 +500,13 @@ async function commandServe(args: string[], options: CommandOptions, io: Io): Pr
   if (options.attach) throw new UsageError('serve serves a device of its own: it cannot go with --attach');
   if (values.unix && values.listen) throw new UsageError('serve listens on --unix or on --listen, not both');
   if (values['socket-group'] && !values.unix) throw new UsageError('--socket-group goes with --unix');
+  if (values.unix !== undefined) {
+    const tooLong = socketPathTooLong(values.unix);
+    if (tooLong) throw new UsageError(`--unix: ${tooLong}`);
+    // checked before a device is opened, so that nothing else is said first
+    const noDirectory = socketDirectoryProblem(values.unix);
+    if (noDirectory) throw noDirectory;
+  }
   const listen = values.listen ? parseListen(values.listen) : { host: DEFAULT_HOST, port: 0 };
   const socketGid = values['socket-group'] ? groupId(values['socket-group']) : undefined;
   const staticDir = path.join(__dirname, '..', 'ui');
@@ -511,8 +521,11 @@ async function commandServe(args: string[], options: CommandOptions, io: Io): Pr
     const { startServer } = await import('./server');
     const server = await startServer({ api: inspector, host: listen.host, port: listen.port, staticDir, socketPath: values.unix, socketGid });
     const info = await inspector.hostInfo();
-    if (!values.unix && !LOOPBACK.has(listen.host)) {
-      io.err(`framescope: warning: listening on ${listen.host}: whoever reaches this port with the token can read guest memory; prefer loopback and an SSH tunnel\n`);
+    if (!values.unix && !isLoopbackAddress(server.host)) {
+      const where = isWildcardAddress(server.host) ? `every address of this host (${server.host})` : server.host;
+      io.err(`framescope: warning: listening on ${where}, port ${server.port}: the traffic is plain HTTP, not encrypted (the token ` +
+        `and guest memory included), and whoever reaches this port with the token can read guest memory. Prefer the default ` +
+        `(loopback) and an SSH tunnel: ssh -L 8080:127.0.0.1:${server.port} ${os.hostname()}, then open the URL with port 8080\n`);
     }
     const scope = onlyDomain !== undefined ? ` (domain ${onlyDomain} only)` : '';
     io.out(values.unix

@@ -88,6 +88,7 @@ export interface ServerStats {
 export interface RunningServer {
   /** What the user opens: http://HOST:PORT/?token=TOKEN, or unix:PATH for a Unix socket. */
   url: string;
+  /** The address bound (0.0.0.0 or :: for every address, however it was asked for). */
   host: string;
   port: number;
   token: string;
@@ -96,7 +97,7 @@ export interface RunningServer {
 }
 
 export { DEFAULT_HOST };
-export { TOKEN_COOKIE_PREFIX, tokenCookieName } from './server/http-guard';
+export { isLoopbackAddress, isWildcardAddress, TOKEN_COOKIE_PREFIX, tokenCookieName } from './server/http-guard';
 export const API_PATH = '/api';
 
 const TOKEN_BYTES = 32;
@@ -183,7 +184,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const byQuery = matchesToken(query.get('token'));
     return { ok: byQuery || cookieValues(req.headers.cookie, tokenCookieName(req.headers.host)).some(matchesToken), byQuery };
   };
-  const allowedHost = (req: http.IncomingMessage) => isAllowedHost(req.headers.host, host);
+  /** What the server was asked to listen on, and the address it bound (known once listening). */
+  const bound = [host];
+  const allowedHost = (req: http.IncomingMessage) => isAllowedHost(req.headers.host, bound);
 
   const httpServer = http.createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: HEADERS_TIMEOUT_MS }, (req, res) => {
     handleRequest(req, res).catch(() => {
@@ -472,7 +475,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     unsubscribe();
     throw e;
   }
-  const port = options.socketPath ? 0 : (httpServer.address() as net.AddressInfo).port;
+  const address = options.socketPath ? null : (httpServer.address() as net.AddressInfo);
+  const port = address?.port ?? 0;
+  if (address) bound.push(address.address);
+  // A wildcard is no address to open: the URL names this host's loopback, which it includes.
+  const urlAddress = !address ? host : address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : host;
 
   const close = (): Promise<void> => {
     closing ??= (async () => {
@@ -494,8 +501,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
 
   return {
-    url: options.socketPath ? `unix:${options.socketPath}` : `http://${urlHost(host)}:${port}/?token=${token}`,
-    host,
+    url: options.socketPath ? `unix:${options.socketPath}` : `http://${urlHost(urlAddress)}:${port}/?token=${token}`,
+    host: address?.address ?? host,
     port,
     token,
     close,

@@ -77,20 +77,33 @@ export function tokenCookieName(hostHeader: string | undefined): string {
   return `${TOKEN_COOKIE_PREFIX}${port ? Number(port) : DEFAULT_HTTP_PORT}`;
 }
 
+/** Addresses that mean "every address of this host" once bound. */
+export function isWildcardAddress(address: string): boolean {
+  return address === '0.0.0.0' || address === '::';
+}
+
+/** 127.0.0.0/8, ::1, and IPv4 loopback mapped into IPv6. */
+export function isLoopbackAddress(address: string): boolean {
+  const a = unbracket(address).toLowerCase();
+  const v4 = a.startsWith('::ffff:') ? a.slice(7) : a;
+  return a === '::1' || (net.isIPv4(v4) && v4.startsWith('127.'));
+}
+
 /**
  * DNS rebinding: a page of evil.example that re-resolves its name to 127.0.0.1 reaches this
  * server, but its requests still say Host: evil.example. The port is not checked, because an
- * SSH tunnel may forward any local port here. Bound to a wildcard address, the server is meant
- * to be reached by the host's addresses, which cannot be rebound: any IP literal is accepted.
+ * SSH tunnel may forward any local port here. `bound` are the names the server was asked to
+ * listen on and the address it is bound to; bound to a wildcard address (however it was
+ * spelled: 0, 0.0.0.0, ::), it is meant to be reached by the host's addresses, which cannot be
+ * rebound: any IP literal is accepted.
  */
-export function isAllowedHost(header: string | undefined, boundHost: string): boolean {
+export function isAllowedHost(header: string | undefined, bound: readonly string[]): boolean {
   if (!header) return false;
   const m = HOST_HEADER.exec(header.trim());
   if (!m) return false;
   const name = m[1].toLowerCase();
-  if (LOOPBACK_NAMES.has(name) || name === urlHost(boundHost.toLowerCase())) return true;
-  const wildcard = boundHost === '0.0.0.0' || boundHost === '::';
-  return wildcard && net.isIP(unbracket(name)) !== 0;
+  if (LOOPBACK_NAMES.has(name) || bound.some((b) => name === urlHost(unbracket(b).toLowerCase()))) return true;
+  return bound.some(isWildcardAddress) && net.isIP(unbracket(name)) !== 0;
 }
 
 /**

@@ -16,7 +16,7 @@ export const HEADERS_TIMEOUT_MS = 10_000;
 
 /** Any call but importSnapshot fits in this: the largest is a search pattern (4 KiB of hex). */
 export const MAX_CALL_BYTES = 64 * KiB;
-/** importSnapshot's message: the largest snapshot the app opens, and the call around it. */
+/** importSnapshot's message: the largest snapshot the app opens, and the call around it (ws keeps it as an int32: below 2 GiB). */
 export const MAX_IMPORT_BYTES = MAX_SNAPSHOT_BYTES + MAX_CALL_BYTES;
 /**
  * Messages larger than a call being received at once, over all clients; the others wait, their

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 
+import { socketDirectoryProblem, socketPathTooLong } from '../socket-path';
+
 export function listenTcp(server: http.Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -16,9 +18,14 @@ export function listenTcp(server: http.Server, port: number, host: string): Prom
 /**
  * Listens on a Unix socket created with no permissions for anyone but its owner, then opened
  * to the group: no moment in which others may connect. A stale socket left by a server that
- * died is replaced; a live one is an error.
+ * died is replaced; a live one is an error. A path longer than sun_path is refused (the kernel
+ * would bind it cut short), and a missing directory is said to be one (bind says EACCES).
  */
 export async function listenUnix(server: http.Server, socketPath: string, mode: number, gid: number | undefined): Promise<void> {
+  const tooLong = socketPathTooLong(socketPath);
+  if (tooLong) throw Object.assign(new Error(tooLong), { code: 'ENAMETOOLONG' });
+  const noDirectory = socketDirectoryProblem(socketPath);
+  if (noDirectory) throw noDirectory;
   if (fs.existsSync(socketPath)) {
     if (!fs.lstatSync(socketPath).isSocket()) throw new Error(`${socketPath} exists and is not a socket`);
     const live = await new Promise<boolean>((resolve) => {

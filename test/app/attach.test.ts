@@ -131,3 +131,47 @@ test('a refused open of privcmd (EACCES, EPERM) says what to do, never a stack t
     assert.match(lines[0], new RegExp(`permission denied opening /dev/xen/privcmd \\(${errno}\\): access to privcmd is root-equivalent; run 'sudo framescope serve --unix /run/framescope/framescope.sock' and attach with --attach`));
   }
 });
+
+test('serve --unix: a path longer than sun_path is refused (exit 2), never bound cut short; 107 bytes is bound whole', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fs-sun-'));
+  try {
+    const name = (bytes: number) => path.join(dir, 's'.repeat(bytes - dir.length - 1));
+    const tooLong = name(108);
+    assert.equal(Buffer.byteLength(tooLong), 108);
+    const r = cliAs(undefined, '--sim-clock', 'stepped', 'serve', '--unix', tooLong);
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /^framescope: --unix: \S+ is 108 bytes; a Unix socket's path is at most 107 \(sun_path holds 108 with its NUL\)/);
+    assert.deepEqual(fs.readdirSync(dir), [], 'nothing was bound under a shorter name');
+
+    const longest = name(107);
+    const child = spawn(process.execPath, [CLI, '--sim-clock', 'stepped', 'serve', '--unix', longest], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr!.on('data', (d) => (err += d));
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (d) => {
+        out += d;
+        if (out.includes('attach with')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
+    });
+    try {
+      assert.deepEqual(fs.readdirSync(dir), [path.basename(longest)]);
+      const remote = await connectRemoteInspector(longest);
+      assert.equal((await remote.hostInfo()).simulated, true);
+      await remote.close();
+    } finally {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGINT');
+      await exited;
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('serve --unix in a directory that does not exist says so (ENOENT, the directory named), not EACCES', () => {
+  const r = cliAs(undefined, 'serve', '--unix', '/nonexistent-framescope-dir/sub/framescope.sock');
+  assert.equal(r.code, 1);
+  assert.equal(r.err.trim(), 'framescope: cannot listen on /nonexistent-framescope-dir/sub/framescope.sock: the directory /nonexistent-framescope-dir/sub does not exist (ENOENT)');
+});

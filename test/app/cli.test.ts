@@ -357,6 +357,44 @@ test('serve: prints a URL with a token; the UI loads with it and not without', a
   }
 });
 
+test('serve --listen 0:0 listens on every address, takes this host\'s IPs as Host, and warns of plain HTTP, naming the SSH tunnel', async () => {
+  const { spawn } = await import('node:child_process');
+  const http = await import('node:http');
+  const child = spawn(process.execPath, [CLI, '--sim-clock', 'stepped', 'serve', '--listen', '0:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  try {
+    const url = new URL(await servedUrl(child));
+    assert.equal(url.hostname, '127.0.0.1');
+    const warning = err.split('\n').find((l) => l.includes('warning')) ?? '';
+    assert.match(warning, /^framescope: warning: listening on every address of this host \(0\.0\.0\.0\), port \d+: the traffic is plain HTTP, not encrypted/);
+    assert.ok(warning.includes(`ssh -L 8080:127.0.0.1:${url.port} `), warning);
+    const status = (hostHeader: string) => new Promise<number>((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port: Number(url.port), path: url.pathname + url.search, headers: { Host: hostHeader } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }).on('error', reject);
+    });
+    assert.equal(await status(`127.0.0.2:${url.port}`), 200, 'one of its own addresses');
+    assert.equal(await status(`evil.example:${url.port}`), 403);
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
+
+test('serve --listen on loopback gives no warning', async () => {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [CLI, '--sim-clock', 'stepped', 'serve', '--listen', '127.0.0.2:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  try {
+    await servedUrl(child);
+    assert.doesNotMatch(err, /warning/);
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
+
 test('serve --listen: a bad address is a usage error', () => {
   const r = framescope('serve', '--listen', 'nowhere');
   assert.equal(r.code, 2);

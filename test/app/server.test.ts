@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import Module from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -1048,6 +1049,44 @@ test('real inspector: dropping the socket stops its scans and searches at once',
     watcher.close();
     await server.close();
     await inspector.close();
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('startServer refuses a socket path longer than sun_path, and one in a missing directory, with what is wrong', TEST_OPTIONS, async () => {
+  const { base, staticDir } = makeStaticDir();
+  try {
+    const long = path.join(base, 'x'.repeat(120));
+    await assert.rejects(startServer({ api: new FakeApi(), staticDir, socketPath: long }), { code: 'ENAMETOOLONG', message: /at most 107/ });
+    await assert.rejects(startServer({ api: new FakeApi(), staticDir, socketPath: path.join(base, 'none', 'x.sock') }),
+      { code: 'ENOENT', message: `cannot listen on ${path.join(base, 'none', 'x.sock')}: the directory ${path.join(base, 'none')} does not exist (ENOENT)` });
+    assert.deepEqual(fs.readdirSync(base).sort(), ['package.json', 'renderer'], 'nothing was bound');
+  } finally {
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('bound to every address (0, 0.0.0.0, ::, [::]) the server takes its own IPs as Host; the URL names loopback', TEST_OPTIONS, async () => {
+  const { base, staticDir } = makeStaticDir();
+  const ownIps = Object.values(os.networkInterfaces()).flat().filter((a) => a && !a.internal).map((a) => a!.address);
+  try {
+    for (const [asked, wildcard, loopback] of [['0', '0.0.0.0', '127.0.0.1'], ['0.0.0.0', '0.0.0.0', '127.0.0.1'], ['::', '::', '[::1]'], ['[::]', '::', '[::1]']]) {
+      const server = await startServer({ api: new FakeApi(), staticDir, host: asked });
+      try {
+        assert.equal(server.host, wildcard, asked);
+        assert.equal(server.url, `http://${loopback}:${server.port}/?token=${server.token}`, asked);
+        const withHost = (hostHeader: string) => request(server, withToken(server, '/'), { headers: { Host: hostHeader } });
+        // 127.0.0.2 is one of this host's addresses, and no name a page could rebind
+        for (const ip of ['127.0.0.2', ...ownIps.filter((a) => net.isIPv4(a) || wildcard === '::')]) {
+          const h = net.isIPv6(ip) ? `[${ip}]:${server.port}` : `${ip}:${server.port}`;
+          assert.equal((await withHost(h)).status, 200, `${asked}: Host ${h}`);
+        }
+        assert.equal((await withHost(`evil.example:${server.port}`)).status, 403, asked);
+      } finally {
+        await server.close();
+      }
+    }
+  } finally {
     fs.rmSync(base, { recursive: true, force: true });
   }
 });
