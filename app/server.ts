@@ -31,7 +31,7 @@ import {
 } from './server/http-guard';
 import { JobKind, jobKindOf, JobSlot, JobTracker } from './server/jobs';
 import {
-  DEFAULT_LIMITS, formatBytes, HEADERS_TIMEOUT_MS, MAX_CALL_BYTES, MAX_CALLS_IN_FLIGHT, MAX_LARGE_ANSWERS_RUNNING, MAX_LARGE_MESSAGES_ARRIVING,
+  DEFAULT_LIMITS, formatBytes, MAX_CALL_BYTES, MAX_CALLS_IN_FLIGHT, MAX_LARGE_ANSWERS_RUNNING, MAX_LARGE_MESSAGES_ARRIVING,
   MAX_SOCKETS, READ_PAUSE_QUEUED_BYTES, ServerLimits, STALL_CHECK_MS,
 } from './server/limits';
 import { listenTcp, listenUnix } from './server/listen';
@@ -188,13 +188,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const bound = [host];
   const allowedHost = (req: http.IncomingMessage) => isAllowedHost(req.headers.host, bound);
 
-  const httpServer = http.createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: HEADERS_TIMEOUT_MS }, (req, res) => {
+  // Node looks for late headers every connectionsCheckingInterval (30 s by default): often
+  // enough here that the timeout means what it says.
+  const httpServer = http.createServer({
+    headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.headersTimeoutMs,
+    connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs / 2),
+  }, (req, res) => {
     handleRequest(req, res).catch(() => {
       if (!res.headersSent) sendText(res, 500, 'internal error');
       else res.destroy();
     });
   });
   httpServer.maxConnections = MAX_SOCKETS;
+  // and a socket that says nothing at all: no request has begun for headersTimeout to watch
+  // (ws turns this off for the sockets it takes over)
+  httpServer.setTimeout(limits.headersTimeoutMs);
 
   async function handleRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);

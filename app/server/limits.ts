@@ -11,7 +11,7 @@ const MiB = 1024 * KiB;
 export const MAX_CONNECTIONS = 32;
 /** Sockets of any kind (page loads, handshakes, WebSockets); past it a new one is closed unanswered. */
 export const MAX_SOCKETS = 2 * MAX_CONNECTIONS;
-/** A request's headers (a WebSocket handshake's too) must arrive within this, or its socket is closed. */
+/** A request's headers (a WebSocket handshake's too) must arrive within this, and a socket not be silent longer before its request is in; or it is closed. */
 export const HEADERS_TIMEOUT_MS = 10_000;
 
 /** Any call but importSnapshot fits in this: the largest is a search pattern (4 KiB of hex). */
@@ -61,6 +61,7 @@ export const MAX_SEARCHES_TOTAL = 8;
 /** The limits a server runs with; tests and benchmarks may lower them. */
 export interface ServerLimits {
   maxConnections: number;
+  headersTimeoutMs: number;
   maxImportBytes: number;
   maxQueuedBytesPerConnection: number;
   maxQueuedBytesTotal: number;
@@ -69,6 +70,7 @@ export interface ServerLimits {
 
 export const DEFAULT_LIMITS: ServerLimits = {
   maxConnections: MAX_CONNECTIONS,
+  headersTimeoutMs: HEADERS_TIMEOUT_MS,
   maxImportBytes: MAX_IMPORT_BYTES,
   maxQueuedBytesPerConnection: MAX_QUEUED_BYTES_PER_CONNECTION,
   maxQueuedBytesTotal: MAX_QUEUED_BYTES_TOTAL,

@@ -18,7 +18,7 @@ import { statusOf } from '../../app/frame-status';
 import { startInspector } from '../../app/inspector-client';
 import { scanToEnd } from '../../app/scan-to-end';
 import {
-  MAX_CALL_BYTES, MAX_CONNECTIONS, MAX_LARGE_ANSWERS_RUNNING, MAX_SCANS_PER_CONNECTION, MAX_SCANS_TOTAL, MAX_SEARCHES_PER_CONNECTION, RunningServer,
+  MAX_CALL_BYTES, MAX_CONNECTIONS, MAX_LARGE_ANSWERS_RUNNING, MAX_SCANS_PER_CONNECTION, MAX_SOCKETS, MAX_SCANS_TOTAL, MAX_SEARCHES_PER_CONNECTION, RunningServer,
   ServerLimits, startServer, tokenCookieName, TOKEN_COOKIE_PREFIX,
 } from '../../app/server';
 import { clientFrame, OPCODE, RawWebSocket } from '../fakes/raw-websocket';
@@ -712,6 +712,28 @@ test('connections are capped: the one past the limit gets 503 saying so; a free 
     assert.equal((await again.call('listDomains', [])).t, 'result');
     for (const c of [again, ...open]) c.close();
   });
+});
+
+test('sockets of any kind are capped: the one past MAX_SOCKETS is closed unanswered; headers that never end are cut off', TEST_OPTIONS, async () => {
+  await withServer(async ({ server }) => {
+    const open: net.Socket[] = [];
+    const connect = () => new Promise<net.Socket>((resolve, reject) => {
+      const s = net.connect(server.port, server.host, () => resolve(s));
+      s.on('error', reject);
+    });
+    for (let i = 0; i < MAX_SOCKETS; i++) open.push(await connect());
+    const extra = await connect();
+    const ended = await new Promise<boolean>((resolve) => {
+      extra.once('close', () => resolve(true));
+      setTimeout(() => resolve(false), WAIT_MS);
+      extra.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    });
+    assert.ok(ended, 'the socket past the limit was closed');
+    // the others sent nothing, or half a request: cut off after the timeout, which frees the places
+    for (const s of open.slice(0, 10)) s.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    await withTimeout(Promise.all(open.map((s) => new Promise((r) => (s.destroyed ? r(null) : s.once('close', r))))), 'the silent sockets to be closed');
+    assert.equal((await request(server, withToken(server, '/healthz'))).status, 200);
+  }, new FakeApi(), { headersTimeoutMs: 500 });
 });
 
 test('a call is at most 64 KiB (EMSGSIZE, the connection stays); only importSnapshot may be larger, and not made of many values', TEST_OPTIONS, async () => {
