@@ -6,7 +6,7 @@
 import type { PrivcmdAbiName } from './api';
 import type { FrameSource } from './frame-source';
 import { CODE_MAPPED } from './frame-status';
-import { diagnoseBatch } from './scanner';
+import { diagnoseBatch, failedAlike } from './scanner';
 
 const PAGE_SIZE = 4096;
 export const SEARCH_BATCH = 256; // 1 MiB of guest memory a read
@@ -148,7 +148,7 @@ export async function searchFrames(source: FrameSource, options: SearchOptions):
       summary.error = `search stopped at gfn 0x${gfn.toString(16)}: ${(e as Error).message}`;
       break;
     }
-    const why = await diagnoseBatch(source, options.domain, gfn, codes);
+    const why = failedAlike(codes) ? await diagnoseBatch(source, options.domain, gfn, codes) : null;
     if (why) {
       summary.error = why;
       break;
