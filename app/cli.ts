@@ -19,7 +19,7 @@ import { Inspector, startInspector } from './inspector-client';
 import { hex } from './numbers';
 import { scanToEnd } from './scan-to-end';
 import { parsePattern } from './search';
-import { DEFAULT_HOST } from './server-address';
+import { DEFAULT_HOST } from './server/address';
 // light: node's own modules only (the server itself loads for serve alone)
 import { isLoopbackAddress, isWildcardAddress } from './server/http-guard';
 import { socketDirectoryProblem, socketPathTooLong } from './socket-path';

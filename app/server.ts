@@ -36,7 +36,7 @@ import {
 } from './server/limits';
 import { listenTcp, listenUnix } from './server/listen';
 import { realStaticDir, serveStatic } from './server/static-files';
-import { DEFAULT_HOST } from './server-address';
+import { DEFAULT_HOST } from './server/address';
 
 export * from './server/limits';
 
