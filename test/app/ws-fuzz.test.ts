@@ -4,7 +4,8 @@
  * lengths, unknown methods, floods, broken frames, and the attacks of issue 10 as fixed cases.
  * Every message must get one reply (an error, or a result for what happens to be a valid call)
  * or the connection a clean close (a close frame with a code); the server must stay up and
- * answer a valid call at the end. FUZZ_SEED=n replays a run; FUZZ_CASES=n runs more.
+ * answer a valid call at the end. FRAMESCOPE_FUZZ_SEED=n replays a run; FRAMESCOPE_FUZZ_CASES
+ * scales the cases (1000 = as given), as for the parsers' fuzz targets.
  */
 import assert from 'node:assert/strict';
 import { ChildProcess, spawn } from 'node:child_process';
@@ -13,30 +14,19 @@ import { test } from 'node:test';
 
 import { Encoder } from '@msgpack/msgpack';
 
+import { prng } from '../fakes/fuzz';
 import { clientFrame, OPCODE, RawWebSocket } from '../fakes/raw-websocket';
 import { servedUrl } from '../fakes/served-url';
 
 const CLI = path.join(__dirname, '../../app/cli.js');
-const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed10);
-const CASES = Number(process.env.FUZZ_CASES ?? 400);
+const SEED = Number(process.env.FRAMESCOPE_FUZZ_SEED ?? 0x5eed10);
+const CASES = Math.max(1, Math.round(400 * Number(process.env.FRAMESCOPE_FUZZ_CASES ?? 1000) / 1000));
 const REPLY_MS = 10_000;
 /** Close codes ws sends for a broken frame: protocol error, bad UTF-8, too big. */
 const CLEAN_CLOSES = new Set([1002, 1007, 1009]);
 /** Nil for undefined, 64-bit integers for BigInts: every value MessagePack can carry. */
 const encoder = new Encoder({ ignoreUndefined: false, useBigInt64: true });
 const encode = (value: unknown) => encoder.encode(value);
-
-/** mulberry32: small, seeded, good enough to pick cases. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Fuzz {
   readonly random: () => number;
