@@ -3,6 +3,8 @@
  * test asks for real time), and a page opened on the URL it prints.
  */
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 import { expect, Page, test as base } from '@playwright/test';
@@ -19,6 +21,13 @@ export interface Served {
   url: string;
   origin: string;
   child: ChildProcess;
+}
+
+/** A simulated host (docs/sim-config.md) written to a file of its own, for --sim-config. */
+export function simHostFile(name: string, config: unknown): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'framescope-e2e-')), `${name}.json`);
+  fs.writeFileSync(file, JSON.stringify(config));
+  return file;
 }
 
 export async function serve(globalArgs: string[] = ['--sim-clock', 'stepped']): Promise<Served> {

@@ -3,12 +3,10 @@
  * grid, proportional shading shows proportions, each errno has its own colour, and the legend's
  * errno chips highlight and step through their frames.
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
 import { codeColor, GRID_COLORS } from '../renderer/grid/palette';
-import { ARTIFACTS, expect, gridPixels, hexRgb, legendCount, scanDomain, test } from './fixtures';
+import { ARTIFACTS, expect, gridPixels, hexRgb, legendCount, scanDomain, simHostFile, test } from './fixtures';
 
 
 const BACKGROUND = hexRgb(GRID_COLORS.background);
@@ -77,8 +75,7 @@ for (const renderer of ['2d', 'webgl2'] as const) {
  * frames (EPERM low, EBUSY above), with memory past its end (EINVAL). The built-in host's
  * Domain-0 is the domain framescope runs in, whose every frame answers ESRCH.
  */
-const refusingHost = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'framescope-e2e-')), 'refusing-host.json');
-fs.writeFileSync(refusingHost, JSON.stringify({
+const refusingHost = simHostFile('refusing-host', {
   clock: 'stepped',
   domains: [{
     id: 1,
@@ -86,7 +83,7 @@ fs.writeFileSync(refusingHost, JSON.stringify({
     frames: '0x50000',
     layout: [{ first: 0, last: '0xff', kind: 'eperm' }, { first: '0x100', last: '0x3ffff', kind: 'ebusy' }, { first: '0x40000', last: '0x4ffff', kind: 'hole' }],
   }],
-}));
+});
 
 test.describe('refused frames', () => {
   test.use({ serveArgs: ['--sim-config', refusingHost] });

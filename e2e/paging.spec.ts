@@ -3,13 +3,11 @@
  * paging daemon runs in real time mark the frames that changed and grow the timeline; a past
  * scan is shown from the timeline; a page-in brings a paged-out range back.
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
 import type { Page } from '@playwright/test';
 
-import { ARTIFACTS, expect, legendCount, scanDomain, test } from './fixtures';
+import { ARTIFACTS, expect, legendCount, scanDomain, simHostFile, test } from './fixtures';
 
 interface Hooks {
   frameToClientPoint(gfn: number): { x: number; y: number } | null;
@@ -94,8 +92,7 @@ test.describe('a guest paging in real time', () => {
 /** A host of one guest whose frames 0x800-0xfff start paged out and nothing pages by itself. */
 const PAGED_FIRST = 0x800;
 const PAGED_LAST = 0xfff;
-const simConfig = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'framescope-e2e-')), 'paged-host.json');
-fs.writeFileSync(simConfig, JSON.stringify({
+const simConfig = simHostFile('paged-host', {
   // real time, so that requested page-ins complete; the daemon itself pages nothing
   clock: 'realtime',
   domains: [{
@@ -105,7 +102,7 @@ fs.writeFileSync(simConfig, JSON.stringify({
     layout: [{ first: `0x${PAGED_FIRST.toString(16)}`, last: `0x${PAGED_LAST.toString(16)}`, kind: 'paged' }],
     paging: { outPerSecond: 0, inPerSecond: 0, latencyMs: [5, 20] },
   }],
-}));
+});
 
 test.describe('a paged-out range', () => {
   test.use({ serveArgs: ['--sim-config', simConfig] });
