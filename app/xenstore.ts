@@ -11,7 +11,12 @@ export const XENSTORE_SOCKET_PATHS: readonly string[] = [
   '/var/run/xenstored/socket', // older hosts, where /var/run is not a link to /run
 ];
 export const XENBUS_DEVICE_PATH = '/dev/xen/xenbus';
-export const XENSTORE_TIMEOUT_MS = 2000;
+/**
+ * How long a request may wait for its reply. xenstored answers in milliseconds on an idle host,
+ * but on a dom0 busy with guests (seen under QEMU's TCG, dom0 scanning while guests boot) a read
+ * took over 2 s: the bound is for a daemon that is gone, not one that is slow.
+ */
+export const XENSTORE_TIMEOUT_MS = 10_000;
 
 // xs_wire.h
 const XS_DIRECTORY = 1;

@@ -191,6 +191,15 @@ test('a stalled request times out with ETIMEDOUT and the others still get answer
   }, 200);
 });
 
+test('a xenstored seconds late, as on a loaded dom0, still answers within the default bound', { timeout: 15000 }, async () => {
+  const lateMs = 2500; // a loaded TCG dom0 answered later than the old 2 s bound
+  await withFake({ tree: HOST_TREE, replyDelayMs: lateMs }, async (client) => {
+    const started = Date.now();
+    assert.equal(await client.read('/local/domain/0/name'), 'Domain-0');
+    assert.ok(Date.now() - started >= lateMs - 50, 'the fake answered late');
+  });
+});
+
 for (const garbage of ['oversized-length', 'truncated-header'] as const) {
   test(`a corrupt reply (${garbage}) fails with EPROTO, later requests fail fast`, { timeout: 5000 }, async () => {
     const corrupt = '/local/domain/0/name';

@@ -26,6 +26,8 @@ export interface FakeXenstoredOptions {
   errorOn?: Record<string, string>;
   /** Write replies this many bytes at a time, each in its own turn of the event loop. */
   replyChunkSize?: number;
+  /** Answer every request this many ms late, in order: a xenstored on a loaded host. */
+  replyDelayMs?: number;
   /** Hold replies until this many are ready, then write them in one write. */
   replyBatch?: number;
   /** Where relative paths lead, as xenstored's home of the connection: default a dom0's. */
@@ -120,8 +122,11 @@ function serve(socket: net.Socket, nodes: Map<string, Node>, opts: FakeXenstored
       const path = payload.toString('utf8', 0, nul < 0 ? payload.length : nul);
       requests.push({ type, path });
 
-      const reply = (replyType: number, body: string): void =>
-        output.add(message(replyType, reqId, txId, Buffer.from(body, 'utf8')));
+      const reply = (replyType: number, body: string): void => {
+        const bytes = message(replyType, reqId, txId, Buffer.from(body, 'utf8'));
+        if (opts.replyDelayMs) setTimeout(() => { if (!socket.destroyed) output.add(bytes); }, opts.replyDelayMs);
+        else output.add(bytes);
+      };
       if (path === opts.stallOn) continue;
       if (path === opts.garbageOn) {
         output.hangUpWith(garbage(type, reqId, opts.garbage ?? 'oversized-length'));
