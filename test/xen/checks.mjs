@@ -12,6 +12,7 @@ const CLI = `${FRAMESCOPE}/dist/app/cli.js`;
 const PROBE = '/root/probe';
 const OUT = '/root/out';
 const MARKER = 'FSXEN-GUEST-MARKER-';
+const V1_SPAN = 0x10000;
 const env = Object.fromEntries(fs.existsSync('/root/run.env')
   ? fs.readFileSync('/root/run.env', 'utf8').split('\n').map((l) => /^(\w+)="?(.*?)"?$/.exec(l)).filter(Boolean).map((m) => [m[1], m[2]])
   : []);
@@ -31,8 +32,17 @@ async function check(name, body) {
     const note = await body();
     report(`PASS ${name}${note ? ` (${note})` : ''} [${((Date.now() - t) / 1000).toFixed(1)} s]`);
   } catch (e) {
-    report(`FAIL ${name}: ${(e?.message ?? String(e)).split('\n').slice(0, 6).join(' | ')}`);
+    report(`FAIL ${name}: ${(e?.message ?? String(e)).split('\n').slice(0, 6).join(' | ')}${rebootNote()}`);
   }
+}
+
+/** The domain each guest had when its checks began: a guest that triple-faults comes back under another. */
+const firstDomid = new Map();
+
+function rebootNote() {
+  const moved = [...firstDomid].filter(([name, id]) => xlDomid(name) !== id)
+    .map(([name, id]) => `${name} (domain ${id}) rebooted or died: see 'Triple fault' in console.log`);
+  return moved.length ? ` | ${moved.join('; ')}` : '';
 }
 
 function assert(cond, why) {
@@ -142,6 +152,7 @@ function asciiColumn(hexdump) {
 
 async function guestChecks(name) {
   const domid = xlDomid(name);
+  if (domid !== null) firstDomid.set(name, domid);
   await check(`${name}: the guest is running`, () => {
     assert(domid !== null, `xl knows no domain ${name}`);
     return `domain ${domid}`;
@@ -178,13 +189,26 @@ async function guestChecks(name) {
   // The pager keeps moving frames between two scans: those may differ, between mapped and paged only.
   const tolerance = paged ? { allowed: 4000, only: new Set(['OK', 'ENOENT']) } : {};
   for (const abi of ['v2', 'v1']) {
-    await check(`${name}: ${abi === 'v2' ? 'V2' : 'V1 (--abi v1)'} scan = the prober's ${abi.toUpperCase()}, frame for frame`, () => {
+    const what = abi === 'v2' ? 'V2 scan' : `V1 (--abi v1) scan${!pv && info.frames > 2 * V1_SPAN ? ' of the low and high 64 Ki frames' : ''}`;
+    await check(`${name}: ${what} = the prober's ${abi.toUpperCase()}, frame for frame`, () => {
+      if (!pv) {
+        // V2 compares every frame; V1 its low and high 64 Ki frames, where every frame these guests
+        // map lies (RAM from 0, Xen's special pages at the top): the 0.9 M EINVAL frames between
+        // took V1 minutes under TCG and show nothing the V2 comparison does not.
+        const spans = abi === 'v2' || info.frames <= 2 * V1_SPAN ? [[0, info.frames]] : [[0, V1_SPAN], [info.frames - V1_SPAN, V1_SPAN]];
+        let ours = [];
+        let theirs = [];
+        for (const [first, count] of spans) {
+          const fsScan = scanNames(domid, `0x${first.toString(16)}-0x${(first + count - 1).toString(16)}`, ['--abi', abi]);
+          assert(fsScan.summary.abi === abi, `scan said abi ${fsScan.summary.abi}`);
+          // concat, not push(...): a million arguments overflow the stack
+          ours = ours.concat(fsScan.names);
+          theirs = theirs.concat(probe(domid, abi, first, count).names);
+        }
+        return `${compare(ours, theirs, tolerance)}; ${tally(ours)}`;
+      }
       const fsScan = scanNames(domid, range, ['--abi', abi]);
       assert(fsScan.summary.abi === abi, `scan said abi ${fsScan.summary.abi}`);
-      if (!pv) {
-        const ref = probe(domid, abi, 0, info.frames);
-        return `${compare(fsScan.names, ref.names, tolerance)}; ${tally(fsScan.names)}`;
-      }
       // framescope scans pfns through the p2m it read; the prober maps the mfns xen-mfndump gives.
       const ref = probe(domid, abi, pvArg);
       const fsValid = [];

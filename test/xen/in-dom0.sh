@@ -56,5 +56,7 @@ xl list
 
 cd /root/xen-test && /usr/local/bin/node checks.mjs
 rc=$?
+# the guests' consoles and xl's logs: what a guest printed before it died, and whether xl rebooted it
+cp -r /var/log/xen /root/out/xen-logs 2>/dev/null
 for g in $GUESTS; do xl destroy $g 2>/dev/null; done
 say "in-dom0.sh finished rc=$rc"
