@@ -28,6 +28,7 @@ export const scanRequestSchema = z.strictObject({
   batch: z.number().int().min(1).max(MAX_BATCH).optional(),
   retryTimeoutMs: z.number().int().min(0).max(10 * 60 * 1000).optional(),
   abi: abi.optional(),
+  profile: z.boolean().optional(),
 });
 
 export const frameReadRequestSchema = z.strictObject({

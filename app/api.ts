@@ -60,6 +60,8 @@ export interface ScanRequest {
   retryTimeoutMs?: number;
   /** The privcmd ioctl to use; unset: V2, or V1 where the kernel lacks V2. */
   abi?: PrivcmdAbiName;
+  /** Time each stage of the scan loop (ScanSummary.profile). */
+  profile?: boolean;
 }
 
 export interface ScanStarted {
@@ -98,6 +100,22 @@ export interface ScanSummary {
   cancelled: boolean;
   /** Why the scan stopped early, in one line. */
   error: string | null;
+  /** When the request asked for it: where the scan's time went. */
+  profile?: ScanProfile;
+}
+
+/**
+ * Milliseconds each stage of a scan took, summed over its batches. The device's four are the
+ * privcmd calls and turning their errors into codes; `chunks` is the scanner's part (codes into
+ * chunks, tallies, chunks encoded and posted); what durationMs holds beyond these is the glue.
+ */
+export interface ScanProfile {
+  batches: number;
+  mmapMs: number;
+  ioctlMs: number;
+  munmapMs: number;
+  decodeMs: number;
+  chunksMs: number;
 }
 
 /** How a chunk's codes travel: one byte a frame, or runs (code, LEB128 length), whichever is smaller. */

@@ -2,6 +2,7 @@
  * Where frames come from: the privcmd device (real or emulated) or, later, a dump file. The
  * scanner and the inspector service work on this interface only.
  */
+import type { BatchStages } from '../native/privcmd-device';
 import type { Backend, DomainInfo, GuestType, PrivcmdAbiName, ScanMode } from './api';
 
 export interface MapFramesOptions {
@@ -12,6 +13,10 @@ export interface MapFramesOptions {
   signal?: AbortSignal;
   /** The ioctl to use; unset lets the device choose (V2, V1 where the kernel lacks it). */
   abi?: PrivcmdAbiName;
+  /** Where a privcmd source adds the time its batches spend in each stage. */
+  stages?: BatchStages;
+  /** Where the codes may go (count bytes): a source may answer with a view of it rather than an array of its own. */
+  into?: Uint8Array;
 }
 
 export interface MappedFrames {

@@ -67,9 +67,17 @@ export function codeNameTable(): Record<number, string> {
 export class FrameTally {
   private readonly histogram = new Float64Array(256);
 
+  /** Counted by runs: guests are long runs, and h[code]++ frame after frame waits on itself. */
   add(codes: Uint8Array): void {
     const h = this.histogram;
-    for (let i = 0; i < codes.length; i++) h[codes[i]]++;
+    const n = codes.length;
+    for (let i = 0; i < n;) {
+      const code = codes[i];
+      let end = i + 1;
+      while (end < n && codes[end] === code) end++;
+      h[code] += end - i;
+      i = end;
+    }
   }
 
   count(code: number): number {

@@ -50,6 +50,10 @@ interface DomainSizes {
 }
 
 export const DEFAULT_RETRY_TIMEOUT_MS = 2000;
+const OBSERVE = { mode: 'observe' } as const;
+/** Bounds of the gfn-list pool: a few lists each for a few lengths (a scan's batch, its last, a page-in's). */
+const GFN_POOL_PER_LENGTH = 4;
+const GFN_POOL_LENGTHS = 8;
 const PAGE_SIZE = 4096;
 /** Restricted descriptors kept open; the least recently used beyond this is closed. */
 const MAX_DOMAIN_DEVICES = 16;
@@ -57,6 +61,11 @@ const MAX_DOMAIN_DEVICES = 16;
 export class PrivcmdFrameSource implements FrameSource {
   private readonly frameCounts = new Map<number, number>();
   private readonly domainDevices = new Map<number, PrivcmdDevice>();
+  /** Free gfn lists by length (see mapRange). */
+  private readonly gfnPool = new Map<number, BigUint64Array[]>();
+  /** The most recently used of domainDevices: most batches go to the domain the last one did. */
+  private lastDeviceDomain = -1;
+  private lastDevice: PrivcmdDevice | null = null;
   private lastAbi: PrivcmdAbiName | null = null;
   private forcedAbi: PrivcmdAbiName | null = null;
   /** Kernels before Linux 4.11 have no IOCTL_PRIVCMD_RESTRICT: then the main descriptor maps. */
@@ -151,19 +160,23 @@ export class PrivcmdFrameSource implements FrameSource {
    * privcmd wants, a pfn whose entry names none answering CODE_NO_MFN without being sent.
    */
   async mapFrames(domain: number, first: number, count: number, options: MapFramesOptions): Promise<MappedFrames> {
-    await this.checkRange(domain, first, count);
+    // Checked without awaiting where the answer is known (every batch but a domain's first):
+    // each await is a turn of the microtask queue per batch.
+    if (!this.rangeKnownGood(domain, first, count)) await this.checkRange(domain, first, count);
     const batch = {
       paged: options.mode === 'retry'
         ? { mode: 'retry' as const, timeoutMs: options.retryTimeoutMs ?? DEFAULT_RETRY_TIMEOUT_MS }
-        : { mode: 'observe' as const },
+        : OBSERVE,
       copy: options.copy,
       signal: options.signal,
       abi: options.abi,
+      stages: options.stages,
+      into: options.into,
     };
-    const p2m = await this.p2mFor(domain);
+    const p2m = this.facts.get(domain)?.info?.type === 'pv' || !this.facts.has(domain) ? await this.p2mFor(domain) : null;
     const result = p2m
       ? await this.mapThroughP2m(domain, p2m, first, count, batch)
-      : await this.deviceFor(domain).mapBatch(domain, gfnArray(first, count), batch);
+      : await this.mapRange(domain, first, count, batch);
     this.lastAbi = result.abi;
     return {
       codes: result.codes,
@@ -173,6 +186,22 @@ export class PrivcmdFrameSource implements FrameSource {
       recovered: result.recovered,
       retryTimedOut: result.retryTimedOut,
     };
+  }
+
+  /**
+   * mapBatch of gfns first..first+count-1, the list taken from a pool: a scan maps batch after
+   * batch of one length, and allocating a typed array for each was the largest cost it had in JS.
+   */
+  private async mapRange(domain: number, first: number, count: number, batch: MapBatchOptions): Promise<BatchResult> {
+    const pooled = this.gfnPool.get(count)?.pop();
+    const gfns = pooled ? fillGfns(pooled, first) : gfnArray(first, count);
+    try {
+      return await this.deviceFor(domain).mapBatch(domain, gfns, batch);
+    } finally {
+      let free = this.gfnPool.get(count);
+      if (!free && this.gfnPool.size < GFN_POOL_LENGTHS) this.gfnPool.set(count, (free = []));
+      if (free && free.length < GFN_POOL_PER_LENGTH) free.push(gfns);
+    }
   }
 
   /** A PV guest's p2m reader; null for HVM and PVH guests, and for the domain framescope runs in. */
@@ -210,7 +239,7 @@ export class PrivcmdFrameSource implements FrameSource {
     const codes = new Uint8Array(count).fill(CODE_NO_MFN);
     const contents = batch.copy ? alignedBuffer(count * PAGE_SIZE) : undefined;
     if (sent.length === 0) return { codes, contents, abi: this.lastAbi ?? 'v2', retried: 0, recovered: 0, retryTimedOut: false };
-    const r = await this.deviceFor(domain).mapBatch(domain, frameArray(sent.map((i) => mfns[i])), { ...batch, readOnly: true });
+    const r = await this.deviceFor(domain).mapBatch(domain, frameArray(sent.map((i) => mfns[i])), { ...batch, readOnly: true, into: undefined });
     // runs of pfns sent one after another come back one after another: copy them as runs
     for (let k = 0; k < sent.length;) {
       let end = k + 1;
@@ -231,6 +260,7 @@ export class PrivcmdFrameSource implements FrameSource {
   async close(): Promise<void> {
     for (const d of this.domainDevices.values()) d.close();
     this.domainDevices.clear();
+    this.lastDevice = null;
     this.device.close();
   }
 
@@ -242,8 +272,11 @@ export class PrivcmdFrameSource implements FrameSource {
   /** A descriptor restricted to `domain`, opened on first use. */
   private deviceFor(domain: number): PrivcmdDevice {
     if (this.options.onlyDomain !== undefined || !this.restrictWorks) return this.device;
+    if (domain === this.lastDeviceDomain && this.lastDevice) return this.lastDevice;
     let d = this.domainDevices.get(domain);
     if (d) {
+      this.lastDeviceDomain = domain;
+      this.lastDevice = d;
       // most recently used last, so the first is the one to close
       this.domainDevices.delete(domain);
       this.domainDevices.set(domain, d);
@@ -262,6 +295,8 @@ export class PrivcmdFrameSource implements FrameSource {
     }
     if (this.forcedAbi) d.forceAbi(this.forcedAbi);
     this.domainDevices.set(domain, d);
+    this.lastDeviceDomain = domain;
+    this.lastDevice = d;
     if (this.domainDevices.size > MAX_DOMAIN_DEVICES) {
       const [oldest, device] = this.domainDevices.entries().next().value!;
       device.close();
@@ -311,6 +346,14 @@ export class PrivcmdFrameSource implements FrameSource {
     }
   }
 
+  /** Whether the range is inside the domain's frame count as last asked (checkRange's common case). */
+  private rangeKnownGood(domain: number, first: number, count: number): boolean {
+    const frames = this.frameCounts.get(domain);
+    const only = this.options.onlyDomain;
+    return frames !== undefined && (only === undefined || only === domain) && Number.isSafeInteger(first) && first >= 0 &&
+      Number.isSafeInteger(count) && count >= 1 && first + count <= frames;
+  }
+
   /**
    * Every gfn is checked against the domain's size here: a PV dom0 silently maps frame
    * numbers at or above 2^40 onto low frames instead of refusing them.
@@ -331,8 +374,22 @@ export class PrivcmdFrameSource implements FrameSource {
 
 /** gfns first..first+count-1, written as 32-bit halves: no BigInt per frame. */
 export function gfnArray(first: number, count: number): BigUint64Array {
-  const gfns = new BigUint64Array(count);
-  const words = new Uint32Array(gfns.buffer);
+  return fillGfns(new BigUint64Array(count), first);
+}
+
+function fillGfns(gfns: BigUint64Array, first: number): BigUint64Array {
+  const count = gfns.length;
+  const words = new Uint32Array(gfns.buffer, gfns.byteOffset, count * 2);
+  const high = Math.floor(first / 0x100000000);
+  if (Math.floor((first + count - 1) / 0x100000000) === high) {
+    // the high word is the same for the whole batch (always, below 16 TiB)
+    const low = first % 0x100000000;
+    for (let i = 0; i < count; i++) {
+      words[2 * i] = low + i;
+      words[2 * i + 1] = high;
+    }
+    return gfns;
+  }
   for (let i = 0; i < count; i++) {
     const g = first + i;
     words[2 * i] = g >>> 0;

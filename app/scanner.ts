@@ -5,8 +5,8 @@
  */
 import { constants } from 'node:os';
 
-import type { PrivcmdAbiName, ScanMode, ScanRequest, ScanSummary } from './api';
-import type { FrameSource } from './frame-source';
+import type { PrivcmdAbiName, ScanMode, ScanProfile, ScanRequest, ScanSummary } from './api';
+import type { FrameSource, MapFramesOptions } from './frame-source';
 import { CODE_UNSCANNED, FrameTally } from './frame-status';
 import { hex } from './numbers';
 
@@ -25,6 +25,7 @@ export interface ScanPlan {
   batch: number;
   retryTimeoutMs?: number;
   abi?: PrivcmdAbiName;
+  profile?: boolean;
 }
 
 export interface ChunkOut {
@@ -49,7 +50,10 @@ export async function planScan(source: FrameSource, request: ScanRequest): Promi
   if (!Number.isSafeInteger(batch) || batch < 1 || batch > MAX_BATCH) {
     throw new RangeError(`batch must be 1-${MAX_BATCH} frames, not ${batch}`);
   }
-  return { domain: request.domain, first, last, mode: request.mode ?? 'observe', batch, retryTimeoutMs: request.retryTimeoutMs, abi: request.abi };
+  return {
+    domain: request.domain, first, last, mode: request.mode ?? 'observe', batch, retryTimeoutMs: request.retryTimeoutMs, abi: request.abi,
+    ...(request.profile ? { profile: true } : {}),
+  };
 }
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -77,11 +81,18 @@ export async function runScan(source: FrameSource, plan: ScanPlan, emit: (chunk:
     lastFlush = performance.now();
   };
 
+  const profile: ScanProfile | undefined = plan.profile
+    ? { batches: 0, mmapMs: 0, ioctlMs: 0, munmapMs: 0, decodeMs: 0, chunksMs: 0 }
+    : undefined;
+  const mapOptions: MapFramesOptions = { mode: plan.mode, retryTimeoutMs: plan.retryTimeoutMs, signal, abi: plan.abi, stages: profile };
   for (let gfn = plan.first; gfn <= plan.last && !signal?.aborted;) {
     const count = Math.min(plan.batch, plan.last - gfn + 1, chunk.length - chunkFill);
     let codes: Uint8Array;
     try {
-      const r = await source.mapFrames(plan.domain, gfn, count, { mode: plan.mode, retryTimeoutMs: plan.retryTimeoutMs, signal, abi: plan.abi });
+      // the codes may land in the chunk directly
+      // (a view made with the constructor: subarray's species lookup costs several times more)
+      mapOptions.into = new Uint8Array(chunk.buffer, chunk.byteOffset + chunkFill, count);
+      const r = await source.mapFrames(plan.domain, gfn, count, mapOptions);
       codes = r.codes;
       abi = r.abi ?? abi;
       if (retry) {
@@ -98,17 +109,23 @@ export async function runScan(source: FrameSource, plan: ScanPlan, emit: (chunk:
       error = why;
       break;
     }
-    chunk.set(codes, chunkFill);
+    const chunkStart = profile ? performance.now() : 0;
+    if (codes.buffer !== chunk.buffer || codes.byteOffset !== chunk.byteOffset + chunkFill) chunk.set(codes, chunkFill);
     chunkFill += count;
     tally.add(codes);
     scanned += count;
     gfn += count;
-    if (chunkFill === chunk.length || performance.now() - lastFlush >= CHUNK_INTERVAL_MS) {
-      flush();
-      await yieldToEventLoop();
+    const flushNow = chunkFill === chunk.length || performance.now() - lastFlush >= CHUNK_INTERVAL_MS;
+    if (flushNow) flush();
+    if (profile) {
+      profile.batches++;
+      profile.chunksMs += performance.now() - chunkStart;
     }
+    if (flushNow) await yieldToEventLoop();
   }
+  const lastFlushStart = profile ? performance.now() : 0;
   flush();
+  if (profile) profile.chunksMs += performance.now() - lastFlushStart;
 
   return {
     domain: plan.domain,
@@ -125,7 +142,13 @@ export async function runScan(source: FrameSource, plan: ScanPlan, emit: (chunk:
     retry,
     cancelled: !!signal?.aborted && scanned < total,
     error,
+    ...(profile ? { profile: roundProfile(profile) } : {}),
   };
+}
+
+function roundProfile(p: ScanProfile): ScanProfile {
+  const ms = (v: number) => Math.round(v * 1000) / 1000;
+  return { batches: p.batches, mmapMs: ms(p.mmapMs), ioctlMs: ms(p.ioctlMs), munmapMs: ms(p.munmapMs), decodeMs: ms(p.decodeMs), chunksMs: ms(p.chunksMs) };
 }
 
 /**

@@ -2,9 +2,10 @@
  * The baseline for `npm run bench`: the same scan as framescope's TypeScript pipeline (same
  * emulator, host, domain, range and batch size), written directly in C. For each batch: mmap
  * a privcmd VMA, IOCTL_PRIVCMD_MMAPBATCH_V2, turn each frame's error into a status byte and
- * count it, munmap.
+ * count it, munmap. Each stage is timed, as framescope's profile times its own.
  *
- * usage: scan-baseline DOMID FIRST COUNT BATCH REPEATS  -> prints {"frames":..,"seconds":..}
+ * usage: scan-baseline DOMID FIRST COUNT BATCH REPEATS
+ *   -> prints {"frames":..,"seconds":..,"stages":{"mmap":..,"ioctl":..,"decode":..,"munmap":..}} (seconds)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -50,6 +51,7 @@ int main(int argc, char **argv)
     uint8_t *codes = malloc(count);
     double histogram[256];
     memset(histogram, 0, sizeof histogram);
+    double mmap_s = 0, ioctl_s = 0, decode_s = 0, munmap_s = 0;
 
     double start = now_s();
     for (int r = 0; r < repeats; r++) {
@@ -57,28 +59,38 @@ int main(int argc, char **argv)
             unsigned n = (unsigned)(count - at < batch ? count - at : batch);
             for (unsigned i = 0; i < n; i++)
                 arr[i] = first + at + i;
+            double t0 = now_s();
             void *addr = sim_mmap(NULL, (size_t)n * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
             if (addr == MAP_FAILED) {
                 perror("sim_mmap");
                 return 1;
             }
+            double t1 = now_s();
             privcmd_mmapbatch_v2_t m = { .num = n, .dom = (domid_t)dom, .addr = (uintptr_t)addr,
                                          .arr = arr, .err = err };
             if (sim_ioctl(fd, IOCTL_PRIVCMD_MMAPBATCH_V2, &m) < 0 && errno != ENOENT) {
                 perror("IOCTL_PRIVCMD_MMAPBATCH_V2");
                 return 1;
             }
+            double t2 = now_s();
             for (unsigned i = 0; i < n; i++) {
                 codes[at + i] = (uint8_t)-err[i];
                 histogram[codes[at + i]]++;
             }
+            double t3 = now_s();
             sim_munmap(addr, (size_t)n * 4096);
+            double t4 = now_s();
+            mmap_s += t1 - t0;
+            ioctl_s += t2 - t1;
+            decode_s += t3 - t2;
+            munmap_s += t4 - t3;
         }
     }
     double seconds = now_s() - start;
-    printf("{\"frames\":%llu,\"seconds\":%.6f,\"mapped\":%.0f,\"paged\":%.0f}\n",
+    printf("{\"frames\":%llu,\"seconds\":%.6f,\"mapped\":%.0f,\"paged\":%.0f,"
+           "\"stages\":{\"mmap\":%.6f,\"ioctl\":%.6f,\"decode\":%.6f,\"munmap\":%.6f}}\n",
            (unsigned long long)count * (unsigned long long)repeats, seconds, histogram[0],
-           histogram[ENOENT]);
+           histogram[ENOENT], mmap_s, ioctl_s, decode_s, munmap_s);
     sim_close(fd);
     return 0;
 }

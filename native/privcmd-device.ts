@@ -8,6 +8,8 @@ import koffi from 'koffi';
 
 import {
   __HYPERVISOR_domctl,
+  privcmd_mmapbatch,
+  privcmd_mmapbatch_v2,
   IOCTL_PRIVCMD_HYPERCALL,
   IOCTL_PRIVCMD_MMAPBATCH,
   IOCTL_PRIVCMD_MMAPBATCH_V2,
@@ -70,6 +72,22 @@ export interface MapBatchOptions {
    * 'v2' never falls back.
    */
   abi?: PrivcmdAbi;
+  /** Where to add the time this batch spends in each stage (for profiling a scan). */
+  stages?: BatchStages;
+  /**
+   * Where to write the codes (its first gfns.length bytes), saving the batch a typed array of
+   * its own: allocating one cost more than decoding into it.
+   */
+  into?: Uint8Array;
+}
+
+/** Milliseconds in each stage of mapping batches, summed. */
+export interface BatchStages {
+  mmapMs: number;
+  ioctlMs: number;
+  munmapMs: number;
+  /** Turning the ioctl's per-frame results into codes. */
+  decodeMs: number;
 }
 
 export interface BatchResult {
@@ -87,34 +105,61 @@ const ENOENT = errno.ENOENT;
 const DEFAULT_FIRST_DELAY_MS = 1;
 const DEFAULT_MAX_DELAY_MS = 64;
 
+const V2_NUM = koffi.offsetof(privcmd_mmapbatch_v2, 'num');
+const V2_DOM = koffi.offsetof(privcmd_mmapbatch_v2, 'dom');
+const V2_ADDR = koffi.offsetof(privcmd_mmapbatch_v2, 'addr');
+const V2_ARR = koffi.offsetof(privcmd_mmapbatch_v2, 'arr');
+const V2_ERR = koffi.offsetof(privcmd_mmapbatch_v2, 'err');
+const V1_NUM = koffi.offsetof(privcmd_mmapbatch, 'num');
+const V1_DOM = koffi.offsetof(privcmd_mmapbatch, 'dom');
+const V1_ADDR = koffi.offsetof(privcmd_mmapbatch, 'addr');
+const V1_ARR = koffi.offsetof(privcmd_mmapbatch, 'arr');
+
 /**
- * Native memory the kernel reads the gfns from and writes errors into. It lives outside the
- * JS heap so that no garbage collection can move it while a call runs.
+ * The memory one batch's ioctl works on, kept for the device's life: the gfns the kernel reads,
+ * the errors it writes, and both request structs, encoded here once with those two addresses so
+ * that a batch only writes its count, domain and VMA into them. An ArrayBuffer's contents live
+ * outside V8's heap and never move, so the kernel may keep their addresses for the call.
  */
-class Scratch {
-  private addr = 0n;
-  private bytes = 0;
+class BatchBuffers {
+  gfns = new BigUint64Array(0);
+  errs = new Int32Array(0);
+  readonly v2 = new Uint8Array(new ArrayBuffer(koffi.sizeof(privcmd_mmapbatch_v2)));
+  readonly v1 = new Uint8Array(new ArrayBuffer(koffi.sizeof(privcmd_mmapbatch)));
+  private readonly v2View = new DataView(this.v2.buffer);
+  private readonly v1View = new DataView(this.v1.buffer);
 
-  constructor(private readonly sys: Syscalls) {}
-
-  /** Room for n gfns (8 bytes each) followed by n error codes (4 bytes each). */
-  ensure(n: number): { arr: bigint; err: bigint } {
-    const need = Math.ceil((n * 12) / PAGE_SIZE) * PAGE_SIZE;
-    if (need > this.bytes) {
-      this.release();
-      const size = Math.max(need, this.bytes * 2);
-      const p = this.sys.mmap(null, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-      if (p === MAP_FAILED) throw new SyscallError('mmap', this.sys.errno(), 'scratch buffer');
-      this.addr = p;
-      this.bytes = size;
-    }
-    return { arr: this.addr, err: this.addr + BigInt(n * 8) };
+  /** Room for n frames; grows by doubling, never shrinks. */
+  ensure(n: number): void {
+    if (n <= this.gfns.length) return;
+    const size = Math.max(n, this.gfns.length * 2, 256);
+    this.gfns = new BigUint64Array(new ArrayBuffer(size * 8));
+    this.errs = new Int32Array(new ArrayBuffer(size * 4));
+    const arr = koffi.address(this.gfns);
+    this.v2View.setBigUint64(V2_ARR, arr, true);
+    this.v2View.setBigUint64(V2_ERR, koffi.address(this.errs), true);
+    this.v1View.setBigUint64(V1_ARR, arr, true);
   }
 
-  release(): void {
-    if (this.bytes) this.sys.munmap(this.addr, this.bytes);
-    this.addr = 0n;
-    this.bytes = 0;
+  /** Copies the batch's gfns in, as 32-bit words: TypedArray.set on BigUint64Arrays converts each element to a BigInt. */
+  put(gfns: BigUint64Array): void {
+    this.ensure(gfns.length);
+    new Uint32Array(this.gfns.buffer, 0, gfns.length * 2).set(new Uint32Array(gfns.buffer, gfns.byteOffset, gfns.length * 2));
+  }
+
+  /** The V2 request for n frames (already in `gfns`) of `domid` into the VMA at `addr`. */
+  v2For(n: number, domid: number, addr: bigint): Uint8Array {
+    this.v2View.setUint32(V2_NUM, n, true);
+    this.v2View.setUint16(V2_DOM, domid, true);
+    this.v2View.setBigUint64(V2_ADDR, addr, true);
+    return this.v2;
+  }
+
+  v1For(n: number, domid: number, addr: bigint): Uint8Array {
+    this.v1View.setInt32(V1_NUM, n, true);
+    this.v1View.setUint16(V1_DOM, domid, true);
+    this.v1View.setBigUint64(V1_ADDR, addr, true);
+    return this.v1;
   }
 }
 
@@ -136,13 +181,11 @@ export class PrivcmdDevice {
   private abi: PrivcmdAbi | null = null;
   /** Whether this kernel has the 3.7 V1 quirk (every entry flagged when any frame failed). */
   private v1Quirk: 'unknown' | 'absent' | 'present' = 'unknown';
-  private readonly scratch: Scratch;
+  private readonly buffers = new BatchBuffers();
   private hypercallPage = 0n;
   private closed = false;
 
-  private constructor(private readonly sys: Syscalls, readonly fd: number, readonly path: string) {
-    this.scratch = new Scratch(sys);
-  }
+  private constructor(private readonly sys: Syscalls, readonly fd: number, readonly path: string) {}
 
   static open(sys: Syscalls, path = PRIVCMD_PATH): PrivcmdDevice {
     const fd = sys.open(path, O_RDWR | O_CLOEXEC);
@@ -166,7 +209,6 @@ export class PrivcmdDevice {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.scratch.release();
     if (this.hypercallPage) {
       this.sys.munlock(this.hypercallPage, PAGE_SIZE);
       this.sys.munmap(this.hypercallPage, PAGE_SIZE);
@@ -266,14 +308,18 @@ export class PrivcmdDevice {
     const n = gfns.length;
     const length = n * PAGE_SIZE;
     const prot = opts.readOnly ? PROT_READ : PROT_READ | PROT_WRITE;
+    const stages = opts.stages;
+    const mmapStart = stages ? performance.now() : 0;
     const addr = this.sys.mmap(null, length, prot, MAP_SHARED, this.fd, 0);
+    if (stages) stages.mmapMs += performance.now() - mmapStart;
     if (addr === MAP_FAILED) throw new SyscallError('mmap', this.sys.errno(), `${n} frames of ${this.path}`);
     try {
-      const codes = new Uint8Array(n);
+      if (opts.into && opts.into.length !== n) throw new RangeError(`room for ${opts.into.length} codes, not ${n}`);
+      const codes = opts.into ?? new Uint8Array(n);
       // Frames whose contents were copied from elsewhere (V1 re-probes) rather than this VMA.
-      const copiedElsewhere = new Set<number>();
+      const copiedElsewhere = new Set<number>(); // (empty but for V1 on a quirky kernel)
       const contents = opts.copy ? alignedBuffer(length) : undefined;
-      const abi = this.issueBatch(domid, addr, gfns, codes, contents, copiedElsewhere, prot, opts.abi);
+      const abi = this.issueBatch(domid, addr, gfns, codes, contents, copiedElsewhere, prot, opts.abi, stages);
       const result: BatchResult = { codes, abi, contents, retried: 0, recovered: 0, retryTimedOut: false };
       if (opts.paged?.mode === 'retry') await this.retryPaged(domid, addr, gfns, codes, opts.paged, opts.signal, result, abi);
       if (contents) this.copyOut(addr, codes, contents, copiedElsewhere);
@@ -282,7 +328,9 @@ export class PrivcmdDevice {
       if (!(e instanceof V1FallbackNeedsSplit)) throw e;
     } finally {
       // Unmapping the VMA releases every foreign frame in it.
+      const munmapStart = stages ? performance.now() : 0;
       this.sys.munmap(addr, length);
+      if (stages) stages.munmapMs += performance.now() - munmapStart;
     }
     // The kernel has no V2 and this batch holds frames V1 cannot carry: map the rest with V1.
     const before = this.abi;
@@ -306,14 +354,15 @@ export class PrivcmdDevice {
 
   /** The first mapping call on the fresh VMA: V2, or V1 where the kernel lacks V2. */
   private issueBatch(domid: number, addr: bigint, gfns: BigUint64Array, codes: Uint8Array,
-    contents: Buffer | undefined, copiedElsewhere: Set<number>, prot: number, asked: PrivcmdAbi | undefined): PrivcmdAbi {
+    contents: Buffer | undefined, copiedElsewhere: Set<number>, prot: number, asked: PrivcmdAbi | undefined,
+    stages: BatchStages | undefined): PrivcmdAbi {
     if (asked === 'v1') {
       // Asked for, not detected: what the kernel has stays unknown.
-      this.callV1First(domid, addr, gfns, codes, contents, copiedElsewhere, prot);
+      this.callV1First(domid, addr, gfns, codes, contents, copiedElsewhere, prot, stages);
       return 'v1';
     }
     if (this.abi !== 'v1' || asked === 'v2') {
-      const ok = this.callV2(domid, addr, gfns, codes);
+      const ok = this.callV2(domid, addr, gfns, codes, stages);
       if (ok === true) {
         this.abi = 'v2';
         return 'v2';
@@ -330,43 +379,48 @@ export class PrivcmdDevice {
         throw new V1FallbackNeedsSplit();
       }
     }
-    this.callV1First(domid, addr, gfns, codes, contents, copiedElsewhere, prot);
+    this.callV1First(domid, addr, gfns, codes, contents, copiedElsewhere, prot, stages);
     this.abi = 'v1';
     return 'v1';
   }
 
   /** V2 on [addr, addr + n pages). True when `err` is valid, else the call's errno. */
-  private callV2(domid: number, addr: bigint, gfns: BigUint64Array, codes: Uint8Array): true | number {
+  private callV2(domid: number, addr: bigint, gfns: BigUint64Array, codes: Uint8Array, stages?: BatchStages): true | number {
     const n = gfns.length;
-    const { arr, err } = this.scratch.ensure(n);
-    this.sys.memcpy(arr, gfns, n * 8);
-    const ret = this.sys.ioctlMmapBatchV2(this.fd, IOCTL_PRIVCMD_MMAPBATCH_V2, { num: n, dom: domid, addr, arr, err });
+    const b = this.buffers;
+    b.put(gfns);
+    const ioctlStart = stages ? performance.now() : 0;
+    const ret = this.sys.ioctlRaw(this.fd, IOCTL_PRIVCMD_MMAPBATCH_V2, b.v2For(n, domid, addr));
+    const decodeStart = stages ? performance.now() : 0;
+    if (stages) stages.ioctlMs += decodeStart - ioctlStart;
     // ENOENT only says some frame is paged out; err is still valid. Never decide from it.
     if (ret < 0) {
       const e = this.sys.errno();
       if (e !== ENOENT) return e;
     }
-    const errs = new Int32Array(n);
-    this.sys.memcpy(errs, err, n * 4);
+    const errs = b.errs;
     for (let i = 0; i < n; i++) codes[i] = -errs[i];
+    if (stages) stages.decodeMs += performance.now() - decodeStart;
     return true;
   }
 
   /** V1 on [addr, addr + n pages): results come back as nibbles in arr. */
-  private callV1(domid: number, addr: bigint, gfns: BigUint64Array, codes: Uint8Array): { flagged: number; paged: number } {
+  private callV1(domid: number, addr: bigint, gfns: BigUint64Array, codes: Uint8Array, stages?: BatchStages): { flagged: number; paged: number } {
     const n = gfns.length;
-    const { arr } = this.scratch.ensure(n);
-    this.sys.memcpy(arr, gfns, n * 8);
-    const ret = this.sys.ioctlMmapBatch(this.fd, IOCTL_PRIVCMD_MMAPBATCH, { num: n, dom: domid, addr, arr });
+    const b = this.buffers;
+    b.put(gfns);
+    const ioctlStart = stages ? performance.now() : 0;
+    const ret = this.sys.ioctlRaw(this.fd, IOCTL_PRIVCMD_MMAPBATCH, b.v1For(n, domid, addr));
+    const decodeStart = stages ? performance.now() : 0;
+    if (stages) stages.ioctlMs += decodeStart - ioctlStart;
     if (ret < 0 && this.sys.errno() !== ENOENT) {
       throw new SyscallError('IOCTL_PRIVCMD_MMAPBATCH', this.sys.errno(), `domain ${domid}`);
     }
-    const back = new BigUint64Array(n);
-    this.sys.memcpy(back, arr, n * 8);
+    const back = b.gfns;
     // Compare each entry with the gfn sent, as libxenforeignmemory does: the nibble sits in
     // bits 28-31 of the low word, which are zero in every gfn V1 is given.
     const sent32 = new Uint32Array(gfns.buffer, gfns.byteOffset, n * 2);
-    const back32 = new Uint32Array(back.buffer, 0, n * 2);
+    const back32 = new Uint32Array(back.buffer, 0, n * 2); // the kernel wrote the entries back in place
     let flagged = 0;
     let paged = 0;
     for (let i = 0; i < n; i++) {
@@ -383,12 +437,13 @@ export class PrivcmdDevice {
         flagged++;
       }
     }
+    if (stages) stages.decodeMs += performance.now() - decodeStart;
     return { flagged, paged };
   }
 
   private callV1First(domid: number, addr: bigint, gfns: BigUint64Array, codes: Uint8Array,
-    contents: Buffer | undefined, copiedElsewhere: Set<number>, prot: number): void {
-    const { flagged } = this.callV1(domid, addr, gfns, codes);
+    contents: Buffer | undefined, copiedElsewhere: Set<number>, prot: number, stages: BatchStages | undefined): void {
+    const { flagged } = this.callV1(domid, addr, gfns, codes, stages);
     const n = gfns.length;
     if (flagged === 0 || this.v1Quirk === 'absent') return;
     if (flagged < n) {

@@ -48,6 +48,8 @@ export interface Syscalls {
   ioctlMmapBatchV2(fd: number, request: number, arg: MmapBatchV2): number;
   ioctlHypercall(fd: number, request: number, arg: Hypercall): number;
   ioctlRestrict(fd: number, request: number, domid: Uint16Array): number;
+  /** ioctl with a struct the caller encoded itself: no koffi struct conversion per call. */
+  ioctlRaw(fd: number, request: number, arg: Uint8Array): number;
   mmap(addr: bigint | null, length: number, prot: number, flags: number, fd: number, offset: number): bigint;
   munmap(addr: bigint, length: number): number;
   memcpy(dst: Memory, src: Memory, n: number): bigint;
@@ -67,6 +69,7 @@ export function bindSyscalls(lib: LibraryHandle, provider: Syscalls['provider'])
   const ioctlV2 = fn('int %ioctl(int fd, unsigned long request, const privcmd_mmapbatch_v2 *arg)');
   const ioctlHypercall = fn('int %ioctl(int fd, unsigned long request, const privcmd_hypercall *arg)');
   const ioctlRestrict = fn('int %ioctl(int fd, unsigned long request, const domid_t *arg)');
+  const ioctlRaw = fn('int %ioctl(int fd, unsigned long request, void *arg)');
   const open = fn('int %open(const char *path, int flags)');
   const close = fn('int %close(int fd)');
   const mmap = fn('void *%mmap(void *addr, size_t length, int prot, int flags, int fd, int64_t offset)');
@@ -82,6 +85,7 @@ export function bindSyscalls(lib: LibraryHandle, provider: Syscalls['provider'])
     ioctlMmapBatchV2: (fd, request, arg) => ioctlV2(fd, request, arg),
     ioctlHypercall: (fd, request, arg) => ioctlHypercall(fd, request, arg),
     ioctlRestrict: (fd, request, domid) => ioctlRestrict(fd, request, domid),
+    ioctlRaw: (fd, request, arg) => ioctlRaw(fd, request, arg),
     // koffi 3 hands pointers over as BigInt; a failed mmap returns MAP_FAILED, i.e. (void *)-1
     mmap: (addr, length, prot, flags, fd, offset) => BigInt.asUintN(64, mmap(addr, length, prot, flags, fd, offset) ?? 0n),
     munmap: (addr, length) => munmap(addr, length),
