@@ -33,9 +33,10 @@ const USAGE = `usage: framescope [--backend sim|xen] [--sim-config FILE] [--sim-
 commands:
   domains [--json]                          list the host's domains
   scan --domain ID|NAME [--range FIRST-LAST] [--mode observe|retry] [--batch N] [--json]
-       [--out FILE.fsnap|FILE.csv|FILE.json]
+       [--out FILE.fsnap|FILE.csv|FILE.json] [--profile]
                                             map every frame of the range and count the results;
-                                            --out saves a snapshot or the statuses as runs
+                                            --out saves a snapshot or the statuses as runs;
+                                            --profile says where the time went (mmap, ioctl, ...)
   diff A.fsnap B.fsnap [--max-runs N] [--json]
                                             frames that changed between two snapshots, and
                                             where: runs of the same change (the first N, 10000)
@@ -236,7 +237,18 @@ export function formatSummary(s: ScanSummary, name: string): string {
   if (s.retry) text += `retry: ${s.retry.recovered} of ${s.retry.retried} paged frames came back; ${s.retry.timedOutBatches} batches ran out of time\n`;
   if (s.mode === 'observe' && s.counts.paged > 0) text += 'note: mapping a paged-out frame asks Xen to page it in, so this scan nudged those frames\n';
   if (s.cancelled) text += 'stopped before the end of the range\n';
+  if (s.profile) text += formatProfile(s);
   return text;
+}
+
+/** Where a scan's time went, in ns a frame; "other" is the scan loop's time outside the stages. */
+export function formatProfile(s: ScanSummary): string {
+  const p = s.profile!;
+  const perFrame = (ms: number) => (s.scanned ? ((ms * 1e6) / s.scanned).toFixed(1) : '-');
+  const staged = p.mmapMs + p.ioctlMs + p.munmapMs + p.decodeMs + p.chunksMs;
+  return `profile: ${p.batches} batches; ns a frame: mmap ${perFrame(p.mmapMs)}  ioctl ${perFrame(p.ioctlMs)}  ` +
+    `munmap ${perFrame(p.munmapMs)}  decode ${perFrame(p.decodeMs)}  chunks ${perFrame(p.chunksMs)}  ` +
+    `other ${perFrame(Math.max(0, s.durationMs - staged))}\n`;
 }
 
 async function commandScan(args: string[], options: CommandOptions, io: Io): Promise<number> {
@@ -250,6 +262,7 @@ async function commandScan(args: string[], options: CommandOptions, io: Io): Pro
       json: { type: 'boolean' },
       out: { type: 'string' },
       dump: { type: 'string' },
+      profile: { type: 'boolean' },
     },
     strict: true,
   });
@@ -272,7 +285,7 @@ async function commandScan(args: string[], options: CommandOptions, io: Io): Pro
     let first = 0;
     const onSigint = () => stop?.();
     process.once('SIGINT', onSigint);
-    const summary = await scanToEnd(inspector, { domain: domain.id, ...range, mode, batch, abi: options.abi }, (chunk) => {
+    const summary = await scanToEnd(inspector, { domain: domain.id, ...range, mode, batch, abi: options.abi, ...(values.profile ? { profile: true } : {}) }, (chunk) => {
       if (outFormat) codes.set(chunkCodes(chunk), chunk.first - first);
       if (io.isTTY && !values.json) io.err(`\rscanning: ${chunk.scanned} frames, ${(chunk.elapsedMs / 1000).toFixed(1)} s`);
     }, (started) => {

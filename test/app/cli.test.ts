@@ -97,6 +97,19 @@ test('scan: a readable table', () => {
   assert.match(r.out, /^EINVAL\s+32$/m);
 });
 
+test('scan --profile: where the time went, per frame; --json carries the profile, a scan without it none', () => {
+  const r = framescope('--backend', 'sim', '--sim-clock', 'stepped', 'scan', '--domain', 'web-01', '--range', '0-0xffff', '--batch', '4096', '--profile');
+  assert.equal(r.code, 0, r.err);
+  const line = /profile: (\d+) batches; ns a frame: mmap [\d.]+ {2}ioctl ([\d.]+) {2}munmap [\d.]+ {2}decode [\d.]+ {2}chunks [\d.]+ {2}other [\d.]+/.exec(r.out);
+  assert.ok(line, r.out);
+  assert.equal(Number(line[1]), 16);
+  assert.ok(Number(line[2]) > 0, 'the ioctl took time');
+  const json = JSON.parse(framescope('--backend', 'sim', 'scan', '--domain', '3', '--range', '0-0xfff', '--profile', '--json').out);
+  assert.equal(json.profile.batches, 4);
+  const plain = JSON.parse(framescope('--backend', 'sim', 'scan', '--domain', '3', '--range', '0-0xfff', '--json').out);
+  assert.equal(plain.profile, undefined);
+});
+
 test('scan and search of dom0 from dom0: Xen refuses a domain\'s own frames, and framescope says so', () => {
   const why = /^framescope: domain 0 is the domain framescope runs in: Xen refuses to map a domain's own frames through privcmd \(ESRCH\)$/;
   const scan = framescope('--sim-clock', 'stepped', 'scan', '--domain', 'Domain-0');

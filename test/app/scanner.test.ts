@@ -8,7 +8,7 @@ import { DomainType } from '../../native/emulator';
 import { errno } from '../../native/syscalls';
 import { UnknownDomainError } from '../../app/frame-source';
 import { CODE_MAPPED, CODE_PAGED, FrameTally } from '../../app/frame-status';
-import { PrivcmdFrameSource } from '../../app/privcmd-source';
+import { gfnArray, PrivcmdFrameSource } from '../../app/privcmd-source';
 import { openFrameSource } from '../../app/backend';
 import { ChunkOut, diagnoseBatch, planScan, runScan } from '../../app/scanner';
 import { parsePattern, searchFrames } from '../../app/search';
@@ -57,6 +57,13 @@ test('a scan streams contiguous chunks covering exactly the range, and its count
     assert.equal(all[LAYOUT.eperm[0]], errno.EPERM);
   } finally {
     await source.close();
+  }
+});
+
+test('gfn lists are exact on both sides of 2^32 and across it', () => {
+  const expect = (first: number, count: number) => Array.from({ length: count }, (_, i) => BigInt(first) + BigInt(i));
+  for (const [first, count] of [[0, 5], [2 ** 32 - 3, 6], [2 ** 32, 3], [2 ** 40 + 7, 4]]) {
+    assert.deepEqual([...gfnArray(first, count)], expect(first, count), `from ${first}`);
   }
 });
 
@@ -140,6 +147,55 @@ test('retry mode brings paged frames back and says so', async () => {
     const summary = await runScan(source, plan, () => {});
     assert.equal(summary.counts.paged, 0);
     assert.deepEqual(summary.retry, { retried: 16, recovered: 16, timedOutBatches: 0 });
+  } finally {
+    clearInterval(ticker);
+    await source.close();
+  }
+});
+
+test('a profiled scan times its stages: every batch counted, the stages inside the scan\'s own time', async () => {
+  const { source } = await openSource();
+  try {
+    const plain = await runScan(source, await planScan(source, { domain: TEST_DOMID, batch: 100 }), () => {});
+    assert.equal(plain.profile, undefined);
+    const plan = await planScan(source, { domain: TEST_DOMID, batch: 100, profile: true });
+    const summary = await runScan(source, plan, () => {});
+    const p = summary.profile!;
+    assert.equal(p.batches, Math.ceil(TEST_FRAMES / 100));
+    for (const ms of [p.mmapMs, p.ioctlMs, p.munmapMs, p.decodeMs, p.chunksMs]) assert.ok(ms >= 0);
+    assert.ok(p.ioctlMs > 0);
+    assert.ok(p.mmapMs + p.ioctlMs + p.munmapMs + p.decodeMs + p.chunksMs <= summary.durationMs + 0.01);
+    assert.deepEqual(summary.counts, plain.counts);
+  } finally {
+    await source.close();
+  }
+});
+
+test('scans of one batch length at once, paged frames retried, keep their frames apart (pooled gfn lists)', async () => {
+  const { emu, source } = await openSource();
+  emu.setPaging(TEST_DOMID, { outPerSecond: 0, inPerSecond: 0, latencyMs: [10, 10], initialPagedFraction: 0, maxPagedFraction: 1, ringSize: 64 });
+  const ticker = setInterval(() => emu.advanceClock(5), 2);
+  try {
+    // paged frames at 0x100-0x10f: each scan below retries a batch of them while the others map
+    // holes at the same offsets of their batches; a list handed out twice would mix them up
+    const ranges = [[0, 0x1ff], [0x100, 0x2ff]] as const;
+    const collect = async ([first, last]: readonly [number, number]) => {
+      const codes = new Uint8Array(last - first + 1);
+      const plan = await planScan(source, { domain: TEST_DOMID, first, last, batch: 64, mode: 'retry', retryTimeoutMs: 5000 });
+      const summary = await runScan(source, plan, (c) => codes.set(c.codes, c.first - first));
+      assert.equal(summary.error, null);
+      return codes;
+    };
+    let done = false;
+    const holes = (async () => {
+      while (!done) await collect([0x800, 0xfff]);
+    })();
+    const together = await Promise.all(ranges.map(collect));
+    done = true;
+    await holes;
+    const alone: Uint8Array[] = [];
+    for (const r of ranges) alone.push(await collect(r));
+    together.forEach((codes, i) => assert.deepEqual(codes, alone[i], `range ${ranges[i]}`));
   } finally {
     clearInterval(ticker);
     await source.close();

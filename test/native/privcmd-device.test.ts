@@ -38,6 +38,23 @@ test('V2: every frame gets the errno the driver reported', async () => {
   }
 });
 
+test('codes can be decoded into the caller\'s buffer, which must be the batch\'s length', async () => {
+  const { dev } = openDevice();
+  try {
+    const own = await dev.mapBatch(TEST_DOMID, gfns(0, 0x900));
+    const chunk = new Uint8Array(0x1000).fill(0xee);
+    const into = new Uint8Array(chunk.buffer, 0x100, 0x900);
+    const r = await dev.mapBatch(TEST_DOMID, gfns(0, 0x900), { into });
+    assert.equal(r.codes, into);
+    assert.deepEqual(Uint8Array.from(into), own.codes);
+    assert.equal(chunk[0xff], 0xee, 'nothing written before it');
+    assert.equal(chunk[0xa00], 0xee, 'nothing written after it');
+    await assert.rejects(dev.mapBatch(TEST_DOMID, gfns(0, 0x10), { into: new Uint8Array(8) }), RangeError);
+  } finally {
+    dev.close();
+  }
+});
+
 test('V2: a domain that does not exist answers ESRCH in every slot', async () => {
   const { dev } = openDevice();
   try {
