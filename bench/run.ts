@@ -14,6 +14,7 @@ import { benchGridScale } from './grid-scale';
 import { benchScanThroughput } from './scan-throughput';
 import { benchSearch } from './search-throughput';
 import { benchServeMemory } from './serve-memory';
+import { benchUiScan } from './ui-scan';
 
 async function main(): Promise<void> {
   const log = (line: string) => console.log(line);
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
   const only = process.argv.slice(2);
   const want = (name: string) => only.length === 0 || only.includes(name);
   if (want('scan')) results.scan = await benchScanThroughput(log);
+  if (want('ui-scan')) results.uiScan = await benchUiScan(log);
   if (want('grid')) results.grid = await benchGrid(log);
   if (want('grid-scale')) results.gridScale = await benchGridScale(log);
   if (want('search')) results.search = await benchSearch(log);

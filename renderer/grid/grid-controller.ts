@@ -19,6 +19,12 @@ import { WebGlGridRenderer } from './webgl-renderer';
 const FRAME_TIME_SAMPLES = 300;
 /** Redraws further apart than this are separate interactions, not one animation. */
 const MAX_INTERACTIVE_INTERVAL_MS = 250;
+/**
+ * A redraw for new data only (a scan's chunk) waits this many times the last draw's length after
+ * it: a streaming scan then costs the page at most a quarter of its time in drawing, where one
+ * 40 ms draw per chunk took the CPU the scan itself needed. Interaction still draws every frame.
+ */
+const DATA_REDRAW_BACKOFF = 3;
 
 function keepLast(samples: number[], value: number): void {
   samples.push(value);
@@ -52,6 +58,7 @@ export interface GridElements {
  *  gridStats(): which renderer draws; frameTimes, the last ~300 draw times in ms: main-thread
  *    time of one redraw (pyramid catch-up, texture uploads, the draw call, the overlays and
  *    labels), which is what a pan or zoom costs the page whatever the guest's size; and
+ *    dataPending, whether codes arrived that no draw has shown yet;
  *    frameIntervals, the time between consecutive redraws during continuous interaction
  *    (rAF timestamps), which also shows GPU and compositor time: with a software rasterizer
  *    (SwiftShader) the fragment shader's cost lands there, not in frameTimes;
@@ -79,6 +86,8 @@ export interface FramescopeTestHooks {
     draws: number;
     /** The WebGL renderer string ("" for the 2D canvas). */
     glRenderer: string;
+    /** Whether the codes have changed since the last draw (a data redraw is waiting). */
+    dataPending: boolean;
   };
   frameToClientPoint(gfn: number): { x: number; y: number } | null;
   setView(options: { zoom?: number; centerGfn?: number }): void;
@@ -148,6 +157,11 @@ export class GridController {
   private readonly frameTimes: number[] = [];
   private readonly frameIntervals: number[] = [];
   private lastDrawAt = 0;
+  /** Data-only redraws wait until then (see DATA_REDRAW_BACKOFF). */
+  private nextDataDrawAt = 0;
+  private dataTimer: ReturnType<typeof setTimeout> | null = null;
+  /** bufferVersion at the last draw: a chunk is on screen once this reaches it. */
+  private drawnBufferVersion = -1;
   private draws = 0;
   private contextLost = false;
   /** What this controller put on window.__framescope, so that dispose removes only its own. */
@@ -158,14 +172,19 @@ export class GridController {
     el.canvas.dataset.renderer = this.renderer.kind;
 
     this.cleanups.push(store.subscribe((s, prev) => {
+      const runEnded = s.scan?.phase === 'done' && prev.scan?.phase !== 'done';
       if (
-        s.view !== prev.view || s.viewport !== prev.viewport || s.bufferVersion !== prev.bufferVersion ||
+        runEnded || s.view !== prev.view || s.viewport !== prev.viewport ||
         s.domainId !== prev.domainId || s.layoutSpec !== prev.layoutSpec || s.shading !== prev.shading || s.highlight !== prev.highlight ||
         s.selectedGfn !== prev.selectedGfn ||
-        s.hover !== prev.hover || s.boxRange !== prev.boxRange || s.hitsVersion !== prev.hitsVersion || s.pastView !== prev.pastView ||
+        s.hover !== prev.hover || s.boxRange !== prev.boxRange || s.pastView !== prev.pastView ||
         s.search !== prev.search
       ) this.schedule();
+      else if (s.bufferVersion !== prev.bufferVersion || s.hitsVersion !== prev.hitsVersion) this.scheduleDataDraw();
     }));
+    this.cleanups.push(() => {
+      if (this.dataTimer) clearTimeout(this.dataTimer);
+    });
 
     const resize = new ResizeObserver(() => this.resize());
     resize.observe(el.viewport);
@@ -225,6 +244,7 @@ export class GridController {
         frames: this.state().frameBuffer()?.frames ?? 0,
         draws: this.draws,
         glRenderer: this.renderer instanceof WebGlGridRenderer ? this.renderer.rendererName() : '',
+        dataPending: this.drawnBufferVersion !== this.state().bufferVersion,
       }),
       frameToClientPoint: (gfn) => {
         const s = this.state();
@@ -271,6 +291,20 @@ export class GridController {
     if (!this.raf) this.raf = requestAnimationFrame(this.draw);
   }
 
+  /** A redraw for new data: at once when the last draw was long enough ago, else when it is. */
+  private scheduleDataDraw(): void {
+    if (this.raf || this.dataTimer) return;
+    const wait = this.nextDataDrawAt - performance.now();
+    if (wait <= 0) {
+      this.schedule();
+      return;
+    }
+    this.dataTimer = setTimeout(() => {
+      this.dataTimer = null;
+      this.schedule();
+    }, wait);
+  }
+
   private resize(): void {
     const r = this.el.viewport.getBoundingClientRect();
     this.state().setViewport(Math.floor(r.width), Math.floor(r.height));
@@ -308,6 +342,10 @@ export class GridController {
 
   private readonly draw = (frameTime: number) => {
     this.raf = 0;
+    if (this.dataTimer) {
+      clearTimeout(this.dataTimer); // this draw shows the data it waited for
+      this.dataTimer = null;
+    }
     if (this.contextLost) return;
     const t0 = performance.now();
     // Redraws in back-to-back animation frames: an interaction in progress.
@@ -344,7 +382,10 @@ export class GridController {
     this.updateScrollbars(s);
 
     this.draws++;
-    keepLast(this.frameTimes, performance.now() - t0);
+    this.drawnBufferVersion = s.bufferVersion;
+    const end = performance.now();
+    keepLast(this.frameTimes, end - t0);
+    this.nextDataDrawAt = end + DATA_REDRAW_BACKOFF * (end - t0);
   };
 
   /** Frames with search hits in view, when the search was of the domain on show. */
