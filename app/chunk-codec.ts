@@ -33,24 +33,36 @@ export interface EncodedCodes {
 
 export function encodeCodes(codes: Uint8Array): EncodedCodes {
   const out = new Uint8Array(codes.length);
+  const at = encodeRuns(codes, out);
+  return at >= 0 && at < codes.length ? { encoding: 'rle', count: codes.length, data: out.slice(0, at) } : { encoding: 'raw', count: codes.length, data: codes };
+}
+
+/**
+ * The runs of `codes` into `out` (as long as codes): the bytes written, or -1 once RLE cannot be
+ * smaller. The loop runs long enough to be compiled while it runs (on-stack replacement), and
+ * code after it that the compiled loop had no type feedback for sent it back to the interpreter
+ * at every chunk's end (the earlier encoder spent most chunks interpreted): nothing follows it.
+ */
+function encodeRuns(codes: Uint8Array, out: Uint8Array): number {
+  const n = codes.length;
+  // a code and at most 5 LEB128 bytes; past this RLE has lost already
+  const limit = n - 6;
   let at = 0;
-  for (let i = 0; i < codes.length;) {
+  for (let i = 0; i < n;) {
     const code = codes[i];
     let end = i + 1;
-    while (end < codes.length && codes[end] === code) end++;
-    // a code and at most 5 LEB128 bytes; past the raw size RLE has lost already
-    if (at + 6 > out.length) return { encoding: 'raw', count: codes.length, data: codes };
+    while (end < n && codes[end] === code) end++;
+    if (at > limit) return -1;
     out[at++] = code;
-    for (let n = end - i; ; n = Math.floor(n / 128)) {
-      if (n < 128) {
-        out[at++] = n;
-        break;
-      }
-      out[at++] = (n & 0x7f) | 0x80;
+    let length = end - i; // < 2^24 (MAX_CHUNK_FRAMES): >>> is exact
+    while (length >= 128) {
+      out[at++] = (length & 0x7f) | 0x80;
+      length >>>= 7;
     }
+    out[at++] = length;
     i = end;
   }
-  return at < codes.length ? { encoding: 'rle', count: codes.length, data: out.slice(0, at) } : { encoding: 'raw', count: codes.length, data: codes };
+  return at;
 }
 
 /** A chunk's frame codes, one byte a frame. */
