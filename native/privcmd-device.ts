@@ -543,11 +543,12 @@ export class PrivcmdDevice {
     const limit = BigInt(V1_GFN_LIMIT);
     const low: number[] = [];
     for (let i = 0; i < n; i++) if (gfns[i] < limit) low.push(i);
-    const codes = new Uint8Array(n).fill(FRAME_V1_UNADDRESSABLE);
+    const codes = (opts.into ?? new Uint8Array(n)).fill(FRAME_V1_UNADDRESSABLE);
     const contents = opts.copy ? alignedBuffer(n * PAGE_SIZE) : undefined;
     const result: BatchResult = { codes, abi: 'v1', contents, retried: 0, recovered: 0, retryTimedOut: false };
     if (low.length === 0) return result;
-    const sub = await this.mapBatch(domid, BigUint64Array.from(low, (i) => gfns[i]), opts);
+    // the frames V1 can send are a shorter batch, into codes of its own
+    const sub = await this.mapBatch(domid, BigUint64Array.from(low, (i) => gfns[i]), { ...opts, into: undefined });
     low.forEach((i, k) => {
       codes[i] = sub.codes[k];
       if (contents && sub.contents) sub.contents.copy(contents, i * PAGE_SIZE, k * PAGE_SIZE, (k + 1) * PAGE_SIZE);

@@ -221,6 +221,15 @@ test('V1 is never used for frames at or above 2^28', async () => {
     assert.deepEqual([...r.codes], [0, 0, 0, 0, FRAME_V1_UNADDRESSABLE, FRAME_V1_UNADDRESSABLE, FRAME_V1_UNADDRESSABLE, FRAME_V1_UNADDRESSABLE]);
     const high = await dev.mapBatch(8, gfns(V1_GFN_LIMIT, 4));
     assert.deepEqual([...high.codes], new Array(4).fill(FRAME_V1_UNADDRESSABLE));
+    // the same into the caller's buffer (as a scan's chunk): the part V1 can send is a shorter batch
+    const into = new Uint8Array(8);
+    const split = await dev.mapBatch(8, gfns(first, 8), { into });
+    assert.equal(split.codes, into);
+    assert.deepEqual([...into], [...r.codes]);
+    // and on a V2 kernel whose V1 was asked for
+    emu.setKnob('no_v2', 0);
+    const asked = new Uint8Array(8);
+    assert.deepEqual([...(await dev.mapBatch(8, gfns(first, 8), { into: asked, abi: 'v1' })).codes], [...r.codes]);
   } finally {
     dev.close();
   }
