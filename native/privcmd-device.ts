@@ -303,6 +303,7 @@ export class PrivcmdDevice {
   async mapBatch(domid: number, gfns: BigUint64Array, opts: MapBatchOptions = {}): Promise<BatchResult> {
     this.assertOpen();
     if (gfns.length === 0) throw new RangeError('mapBatch needs at least one frame');
+    if (opts.into && opts.into.length !== gfns.length) throw new RangeError(`room for ${opts.into.length} codes, not ${gfns.length}`);
     if (this.usesV1(opts) && gfns.some((g) => g >= BigInt(V1_GFN_LIMIT))) return this.mapBatchSplitForV1(domid, gfns, opts);
 
     const n = gfns.length;
@@ -314,7 +315,6 @@ export class PrivcmdDevice {
     if (stages) stages.mmapMs += performance.now() - mmapStart;
     if (addr === MAP_FAILED) throw new SyscallError('mmap', this.sys.errno(), `${n} frames of ${this.path}`);
     try {
-      if (opts.into && opts.into.length !== n) throw new RangeError(`room for ${opts.into.length} codes, not ${n}`);
       const codes = opts.into ?? new Uint8Array(n);
       // Frames whose contents were copied from elsewhere (V1 re-probes) rather than this VMA.
       const copiedElsewhere = new Set<number>(); // (empty but for V1 on a quirky kernel)

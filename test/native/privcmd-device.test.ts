@@ -230,6 +230,7 @@ test('V1 is never used for frames at or above 2^28', async () => {
     emu.setKnob('no_v2', 0);
     const asked = new Uint8Array(8);
     assert.deepEqual([...(await dev.mapBatch(8, gfns(first, 8), { into: asked, abi: 'v1' })).codes], [...r.codes]);
+    await assert.rejects(dev.mapBatch(8, gfns(first, 8), { into: new Uint8Array(4), abi: 'v1' }), RangeError);
   } finally {
     dev.close();
   }
