@@ -7,6 +7,7 @@ mkdir -p /root/out
 exec > >(tee -a /root/out/run.log) 2>&1
 [ -f /root/run.env ] && . /root/run.env
 GUESTS=${GUESTS:-"pvh hvm pv"}
+GUEST_CPUS=${GUEST_CPUS:-}
 say() { echo "FSXEN[$(cut -d' ' -f1 /proc/uptime)s] $*"; }
 
 say "dom0 reached in-dom0.sh"
@@ -26,6 +27,7 @@ name = "$g"
 type = "$type"
 memory = 128
 vcpus = 1
+${GUEST_CPUS:+cpus = \"$GUEST_CPUS\"}
 kernel = "/root/guest/vmlinuz"
 ramdisk = "/root/guest/guest-initrd.cpio.gz"
 extra = "console=hvc0 quiet"
@@ -38,6 +40,7 @@ name = "hvm"
 type = "hvm"
 memory = 128
 vcpus = 1
+${GUEST_CPUS:+cpus = \"$GUEST_CPUS\"}
 vnc = 0
 sdl = 0
 nographic = 1
