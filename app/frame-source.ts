@@ -45,6 +45,11 @@ export interface FrameSource {
   /** Frames [first, first + count) of the domain, in one batch. */
   mapFrames(domain: number, first: number, count: number, options: MapFramesOptions): Promise<MappedFrames>;
   /**
+   * The same answer without awaiting, where the source can give it at once; null where it
+   * cannot (then mapFrames). Saves a scan a turn of the event loop per batch.
+   */
+  mapFramesNow?(domain: number, first: number, count: number, options: MapFramesOptions): MappedFrames | null;
+  /**
    * The domain framescope runs in (a dom0: 0), null when unknown or when there is none (a
    * dump). Xen refuses to map a domain's own frames through privcmd: every one answers ESRCH.
    */

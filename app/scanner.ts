@@ -92,7 +92,7 @@ export async function runScan(source: FrameSource, plan: ScanPlan, emit: (chunk:
       // the codes may land in the chunk directly
       // (a view made with the constructor: subarray's species lookup costs several times more)
       mapOptions.into = new Uint8Array(chunk.buffer, chunk.byteOffset + chunkFill, count);
-      const r = await source.mapFrames(plan.domain, gfn, count, mapOptions);
+      const r = source.mapFramesNow?.(plan.domain, gfn, count, mapOptions) ?? await source.mapFrames(plan.domain, gfn, count, mapOptions);
       codes = r.codes;
       abi = r.abi ?? abi;
       if (retry) {
