@@ -55,6 +55,30 @@ test('codes can be decoded into the caller\'s buffer, which must be the batch\'s
   }
 });
 
+test('mapConsecutiveNow answers as mapBatch does, at once, and declines what needs mapBatch', async () => {
+  const { emu, dev } = openDevice();
+  try {
+    assert.equal(dev.mapConsecutiveNow(TEST_DOMID, 0, 0x10), null, 'the ABI is not known before a first batch');
+    const general = await dev.mapBatch(TEST_DOMID, gfns(0, 0x900), { copy: true });
+    const now = dev.mapConsecutiveNow(TEST_DOMID, 0, 0x900, { copy: true });
+    assert.ok(now);
+    assert.equal(now.abi, 'v2');
+    assert.deepEqual(now.codes, general.codes);
+    assert.ok(now.contents?.equals(general.contents!), 'the same bytes copied out');
+    // a batch that does not start at 0, into the caller's buffer
+    const into = new Uint8Array(0x100);
+    const part = dev.mapConsecutiveNow(TEST_DOMID, 0x7f0, 0x100, { into });
+    assert.equal(part?.codes, into);
+    for (let g = 0x7f0; g < 0x8f0; g++) assert.equal(into[g - 0x7f0], expectedV2(g), `gfn 0x${g.toString(16)}`);
+    assert.throws(() => dev.mapConsecutiveNow(TEST_DOMID, 0, 0x10, { into: new Uint8Array(8) }), RangeError);
+    assert.equal(dev.mapConsecutiveNow(TEST_DOMID, 0, 0x10, { abi: 'v1' }), null, 'V1 goes through mapBatch');
+    assert.equal(dev.mapConsecutiveNow(TEST_DOMID, 0, 0x10, { paged: { mode: 'retry', timeoutMs: 10 } }), null, 'so do retries');
+    assert.equal(emu.stats().liveVmas, 0, 'every VMA unmapped');
+  } finally {
+    dev.close();
+  }
+});
+
 test('V2: a domain that does not exist answers ESRCH in every slot', async () => {
   const { dev } = openDevice();
   try {
