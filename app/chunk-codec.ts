@@ -31,9 +31,13 @@ export interface EncodedCodes {
   data: Uint8Array;
 }
 
-export function encodeCodes(codes: Uint8Array): EncodedCodes {
+/**
+ * The codes as runs where that is shorter, else raw. With `histogram`, each code's frames are
+ * added to histogram[code] on the same walk (a scan's tally, saving it a pass of its own).
+ */
+export function encodeCodes(codes: Uint8Array, histogram?: Float64Array): EncodedCodes {
   const out = new Uint8Array(codes.length);
-  const at = encodeRuns(codes, out);
+  const at = encodeRuns(codes, out, histogram);
   return at >= 0 && at < codes.length ? { encoding: 'rle', count: codes.length, data: out.slice(0, at) } : { encoding: 'raw', count: codes.length, data: codes };
 }
 
@@ -43,7 +47,7 @@ export function encodeCodes(codes: Uint8Array): EncodedCodes {
  * code after it that the compiled loop had no type feedback for sent it back to the interpreter
  * at every chunk's end (the earlier encoder spent most chunks interpreted): nothing follows it.
  */
-function encodeRuns(codes: Uint8Array, out: Uint8Array): number {
+function encodeRuns(codes: Uint8Array, out: Uint8Array, histogram: Float64Array | undefined): number {
   const n = codes.length;
   // a code and at most 5 LEB128 bytes; past this RLE has lost already
   const limit = n - 6;
@@ -52,7 +56,11 @@ function encodeRuns(codes: Uint8Array, out: Uint8Array): number {
     const code = codes[i];
     let end = i + 1;
     while (end < n && codes[end] === code) end++;
-    if (at > limit) return -1;
+    if (histogram) histogram[code] += end - i;
+    if (at > limit) {
+      if (histogram) countRuns(codes, end, histogram);
+      return -1;
+    }
     out[at++] = code;
     let length = end - i; // < 2^24 (MAX_CHUNK_FRAMES): >>> is exact
     while (length >= 128) {
@@ -63,6 +71,18 @@ function encodeRuns(codes: Uint8Array, out: Uint8Array): number {
     i = end;
   }
   return at;
+}
+
+/** Adds the frames of codes[from..] to histogram[code], run by run. */
+function countRuns(codes: Uint8Array, from: number, histogram: Float64Array): void {
+  const n = codes.length;
+  for (let i = from; i < n;) {
+    const code = codes[i];
+    let end = i + 1;
+    while (end < n && codes[end] === code) end++;
+    histogram[code] += end - i;
+    i = end;
+  }
 }
 
 /** A chunk's frame codes, one byte a frame. */

@@ -7,6 +7,7 @@
 import { constants } from 'node:os';
 
 import type { StatusCounts } from './api';
+import { EncodedCodes, encodeCodes } from './chunk-codec';
 import { errnoName, FRAME_V1_NO_ERRNO, FRAME_V1_UNADDRESSABLE } from '../native/frame-result';
 
 export const CODE_MAPPED = 0;
@@ -78,6 +79,11 @@ export class FrameTally {
       h[code] += end - i;
       i = end;
     }
+  }
+
+  /** add(codes) and encodeCodes(codes) in one walk over them. */
+  addAndEncode(codes: Uint8Array): EncodedCodes {
+    return encodeCodes(codes, this.histogram);
   }
 
   count(code: number): number {

@@ -238,7 +238,7 @@ export class InspectorService implements FramescopeApi {
     setImmediate(() => {
       job((c) => {
         codes?.set(c.codes, c.first - plan.first);
-        this.emit({ type: 'chunk', scanId, first: c.first, ...encodeCodes(c.codes), scanned: c.scanned, elapsedMs: c.elapsedMs });
+        this.emit({ type: 'chunk', scanId, first: c.first, ...(c.encoded ?? encodeCodes(c.codes)), scanned: c.scanned, elapsedMs: c.elapsedMs });
       }, controller.signal)
         .then((summary) => {
           if (summary.scanned > 0 && source === this.source) {

@@ -6,6 +6,7 @@
 import { constants } from 'node:os';
 
 import type { PrivcmdAbiName, ScanMode, ScanProfile, ScanRequest, ScanSummary } from './api';
+import type { EncodedCodes } from './chunk-codec';
 import type { FrameSource, MapFramesOptions } from './frame-source';
 import { CODE_UNSCANNED, FrameTally } from './frame-status';
 import { hex } from './numbers';
@@ -31,6 +32,8 @@ export interface ScanPlan {
 export interface ChunkOut {
   first: number;
   codes: Uint8Array;
+  /** The codes encoded for the wire, when the scanner did it on its tally's walk. */
+  encoded?: EncodedCodes;
   scanned: number;
   elapsedMs: number;
 }
@@ -74,7 +77,10 @@ export async function runScan(source: FrameSource, plan: ScanPlan, emit: (chunk:
   let lastFlush = started;
   const flush = () => {
     if (chunkFill === 0) return;
-    emit({ first: chunkFirst, codes: chunk.subarray(0, chunkFill), scanned, elapsedMs: performance.now() - started });
+    const codes = chunk.subarray(0, chunkFill);
+    // counted as it is encoded: one walk over the codes, not one a batch and one a chunk
+    const encoded = tally.addAndEncode(codes);
+    emit({ first: chunkFirst, codes, encoded, scanned, elapsedMs: performance.now() - started });
     chunkFirst += chunkFill;
     chunk = new Uint8Array(Math.min(CHUNK_FRAMES, plan.last - chunkFirst + 1 || 1));
     chunkFill = 0;
@@ -112,7 +118,6 @@ export async function runScan(source: FrameSource, plan: ScanPlan, emit: (chunk:
     const chunkStart = profile ? performance.now() : 0;
     if (codes.buffer !== chunk.buffer || codes.byteOffset !== chunk.byteOffset + chunkFill) chunk.set(codes, chunkFill);
     chunkFill += count;
-    tally.add(codes);
     scanned += count;
     gfn += count;
     const flushNow = chunkFill === chunk.length || performance.now() - lastFlush >= CHUNK_INTERVAL_MS;

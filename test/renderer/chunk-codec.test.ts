@@ -38,3 +38,22 @@ test('the page bounds a chunk as the inspector does: the same MAX_CHUNK_FRAMES, 
     assert.throws(() => decodeCodes(chunk), ChunkFormatError, `inspector: ${chunk.count}`);
   }
 });
+
+test('encoding with a histogram counts every frame by code, whether runs or raw win', () => {
+  const cases = [
+    new Uint8Array(65536).fill(22),
+    Uint8Array.from({ length: 65536 }, (_, i) => (i % 97 === 0 ? 2 : 0)),
+    // raw wins early: the counting goes on past the point the encoder gave up
+    Uint8Array.from({ length: 4096 }, (_, i) => (i * 7) & 0xff),
+    Uint8Array.from({ length: 5000 }, (_, i) => (i < 4000 ? 0 : i & 0xff)),
+  ];
+  for (const codes of cases) {
+    const histogram = new Float64Array(256);
+    const encoded = encodeCodes(codes, histogram);
+    const want = new Float64Array(256);
+    for (const c of codes) want[c]++;
+    assert.deepEqual(histogram, want, encoded.encoding);
+    assert.deepEqual(Buffer.from(decodeCodes(encoded)), Buffer.from(codes), 'and the encoding is the one without a histogram');
+    assert.deepEqual(encoded, encodeCodes(codes));
+  }
+});

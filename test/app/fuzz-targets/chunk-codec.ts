@@ -18,7 +18,7 @@ const BASES: EncodedCodes[] = [
   Uint8Array.from({ length: 4096 }, (_, i) => (i * 7) & 0xff),
   Uint8Array.of(255),
   new Uint8Array(0),
-].map(encodeCodes);
+].map((codes) => encodeCodes(codes));
 
 /** Run-length data written from scratch: runs of random lengths, some encoded badly on purpose. */
 function randomRuns(rand: Rand): { data: Uint8Array; frames: number } {
