@@ -83,10 +83,12 @@ if (bench) {
   const b = JSON.parse(fs.readFileSync(file, 'utf8'));
   const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
   const best = Math.min(...Object.values(b.prober).map(median));
-  console.log(`bench:xen: HVM guest, 0x${b.frames.toString(16)} frames; the C prober's best: ${best.toFixed(0)} ms of ioctls`);
+  console.log(`bench:xen: HVM guest, 0x${b.frames.toString(16)} frames, medians of ${b.framescope[256].length} rounds; ` +
+    `the C prober's best: ${best.toFixed(0)} ms (mmap, ioctl, answers, munmap)`);
   for (const [batch, times] of Object.entries(b.framescope)) {
     const t = median(times);
-    console.log(`  batch ${batch.padStart(5)}: framescope ${t.toFixed(0)} ms, prober ${median(b.prober[batch]).toFixed(0)} ms; ` +
+    console.log(`  batch ${batch.padStart(5)}: framescope ${t.toFixed(0)} ms (${times.map((x) => x.toFixed(0)).join(', ')}), ` +
+      `prober ${median(b.prober[batch]).toFixed(0)} ms (its ioctls ${median(b.proberIoctlMs[batch]).toFixed(0)}); ` +
       `framescope at ${(best / t).toFixed(2)} of the prober's best`);
   }
   console.log(`  CLI start (--version): ${b.cliStartMs.map((x) => x.toFixed(0)).join(', ')} ms`);

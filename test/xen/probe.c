@@ -7,8 +7,9 @@
  *
  * OUT gets one int32 per frame: V2, the err[] value; V1, 0 (mapped), -ENOENT (PAGED_ERROR) or
  * -1 (MFN_ERROR: V1 has no errno). Every batch gets a fresh VMA, as framescope maps. stdout:
- * "time_ms=T ioctls=N mapped=M marker_frame=G marker_index=I" (G: the first frame holding the
- * guest's marker, I its index in the list, or -1), T the time of the ioctls alone.
+ * "time_ms=T scan_ms=S ioctls=N mapped=M marker_frame=G marker_index=I" (G: the first frame
+ * holding the guest's marker, I its index in the list, or -1): T the time of the ioctls alone, S
+ * that of everything a scan does (mmap, ioctl, reading the answers, munmap; not the marker search).
  *
  * PROBE_RO=1 maps read-only, as framescope maps a PV guest (Xen refuses writable mappings of its
  * page-table pages: EBUSY).
@@ -90,12 +91,13 @@ int main(int argc, char **argv)
     int32_t *res = calloc(n, sizeof *res);
     xen_pfn_t *arr = malloc(batch * sizeof *arr);
     int *err = malloc(batch * sizeof *err);
-    double ioctl_ms = 0;
+    double ioctl_ms = 0, scan_ms = 0;
     unsigned long ioctls = 0, mapped = 0;
     long marker_frame = -1, marker_index = -1;
 
     for (unsigned long at = 0; at < n; at += batch) {
         unsigned long k = n - at < batch ? n - at : batch;
+        double start = now_ms(), search_ms = 0;
         unsigned char *va = mmap(NULL, k * PAGE, prot, MAP_SHARED, fd, 0);
         if (va == MAP_FAILED) { perror("mmap /dev/xen/privcmd"); return 1; }
         memcpy(arr, frames + at, k * sizeof *arr);
@@ -124,15 +126,20 @@ int main(int argc, char **argv)
             res[at + i] = r;
             if (r != 0) continue;
             mapped++;
-            if (marker_frame < 0 && memmem(va + i * PAGE, PAGE, MARKER, strlen(MARKER))) {
+            if (marker_frame >= 0) continue;
+            double s0 = now_ms();
+            if (memmem(va + i * PAGE, PAGE, MARKER, strlen(MARKER))) {
                 marker_frame = (long)frames[at + i];
                 marker_index = (long)(at + i);
             }
+            search_ms += now_ms() - s0;
         }
         munmap(va, k * PAGE);
+        scan_ms += now_ms() - start - search_ms;
     }
     FILE *f = fopen(out, "wb");
     if (!f || fwrite(res, sizeof *res, n, f) != n || fclose(f) != 0) { perror(out); return 1; }
-    printf("time_ms=%.1f ioctls=%lu mapped=%lu marker_frame=%ld marker_index=%ld\n", ioctl_ms, ioctls, mapped, marker_frame, marker_index);
+    printf("time_ms=%.1f scan_ms=%.1f ioctls=%lu mapped=%lu marker_frame=%ld marker_index=%ld\n", ioctl_ms, scan_ms, ioctls, mapped,
+           marker_frame, marker_index);
     return 0;
 }
