@@ -11,7 +11,12 @@ import type { FrameSource, MapFramesOptions } from './frame-source';
 import { CODE_UNSCANNED, FrameTally } from './frame-status';
 import { hex } from './numbers';
 
-export const DEFAULT_BATCH = 1024;
+/**
+ * Frames per ioctl unless asked otherwise. On the real driver (bench:xen, a PV dom0 under QEMU)
+ * a scan at 4096 ran at 0.93 of the C prober's best, at 1024 at 0.75 (each batch's mmap and
+ * munmap cost the dom0 kernel dearly); xl dump-core maps 4096 at a time too.
+ */
+export const DEFAULT_BATCH = 4096;
 /** The driver holds the mmap write lock for a whole call: keep batches moderate. */
 export const MAX_BATCH = 16384;
 /** A chunk goes out when it holds this many frames or when this much time has passed. */

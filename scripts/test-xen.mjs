@@ -14,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const here = path.join(root, 'test', 'xen');
 const XT = process.env.XT ?? '/var/tmp/framescope-xen';
-const PAGING_XEN = path.resolve(root, '..', 'shared', 'xen-testbed', 'xen-4.17.7-mem-paging.xz');
+// XEN_TESTBED: where ../shared/xen-testbed is for a checkout elsewhere (a clean clone in CI)
+const PAGING_XEN = path.resolve(process.env.XEN_TESTBED ?? path.join(root, '..', 'shared', 'xen-testbed'), 'xen-4.17.7-mem-paging.xz');
 const bench = process.argv.includes('--bench');
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 60000).toFixed(1)} min`;

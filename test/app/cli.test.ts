@@ -7,6 +7,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 
 import { FrameTally } from '../../app/frame-status';
+import { DEFAULT_BATCH } from '../../app/scanner';
 import { decodeSnapshot, encodeSnapshot } from '../../app/snapshot';
 import { servedUrl } from '../fakes/served-url';
 const CLI = path.join(__dirname, '../../app/cli.js');
@@ -104,10 +105,11 @@ test('scan --profile: where the time went, per frame; --json carries the profile
   assert.ok(line, r.out);
   assert.equal(Number(line[1]), 16);
   assert.ok(Number(line[2]) > 0, 'the ioctl took time');
-  const json = JSON.parse(framescope('--backend', 'sim', 'scan', '--domain', '3', '--range', '0-0xfff', '--profile', '--json').out);
+  const json = JSON.parse(framescope('--backend', 'sim', 'scan', '--domain', '3', '--range', '0-0xfff', '--batch', '1024', '--profile', '--json').out);
   assert.equal(json.profile.batches, 4);
   const plain = JSON.parse(framescope('--backend', 'sim', 'scan', '--domain', '3', '--range', '0-0xfff', '--json').out);
   assert.equal(plain.profile, undefined);
+  assert.equal(plain.batch, DEFAULT_BATCH, 'the default batch');
 });
 
 test('scan and search of dom0 from dom0: Xen refuses a domain\'s own frames, and framescope says so', () => {
