@@ -204,8 +204,9 @@ export class PrivcmdFrameSource implements FrameSource {
   }
 
   /**
-   * mapBatch of gfns first..first+count-1, the list taken from a pool: a scan maps batch after
-   * batch of one length, and allocating a typed array for each was the largest cost it had in JS.
+   * mapBatch of gfns first..first+count-1, the list taken from a pool: the scans mapFramesNow
+   * cannot serve (V1, retries) map batch after batch of one length, and allocating a typed array
+   * for each was the largest cost they had in JS.
    */
   private async mapRange(domain: number, first: number, count: number, batch: MapBatchOptions): Promise<BatchResult> {
     const pooled = this.gfnPool.get(count)?.pop();
